@@ -1,0 +1,157 @@
+extension NodeConfig {
+    /// The config as a JSON tree, in 0.4.7's field order.
+    public func toJSON() -> JSONValue {
+        var o = JSONObject()
+        o["Peers"] = .array(peers.map(JSONValue.string))
+        o["InterfacePeers"] = .object(JSONObject(interfacePeers.map { ($0.interface, .array($0.peers.map(JSONValue.string))) }))
+        o["Listen"] = listen.map { .array($0.map(JSONValue.string)) } ?? .null
+        o["AdminListen"] = .string(adminListen)
+        o["MulticastInterfaces"] = .array(multicastInterfaces.map { m in
+            .object(JSONObject([
+                ("Regex", .string(m.regex)), ("Beacon", .bool(m.beacon)), ("Listen", .bool(m.listen)),
+                ("Port", .int(m.port)), ("Priority", .int(m.priority)),
+            ]))
+        })
+        o["AllowedPublicKeys"] = allowedPublicKeys.map { .array($0.map(JSONValue.string)) } ?? .null
+        o["PublicKey"] = .string(publicKey ?? ((try? signingKeys().publicKey.hex) ?? ""))
+        o["PrivateKey"] = .string(privateKey)
+        o["IfName"] = .string(ifName)
+        o["IfMTU"] = .int(ifMTU)
+        o["NodeInfoPrivacy"] = .bool(nodeInfoPrivacy)
+        o["NodeInfo"] = nodeInfo
+        return .object(o)
+    }
+
+    /// `-genconf -json` output: Go-style indented JSON with a trailing newline.
+    public func jsonText() -> String { JSONWriter.write(toJSON()) + "\n" }
+
+    /// `-genconf` output: commented HJSON laid out as 0.4.7 lays it out.
+    public func hjsonText() -> String {
+        guard case .object(var o) = toJSON() else { return "" }
+        // 0.4.7 writes an absent NodeInfo as {} in HJSON.
+        if o["NodeInfo"] == .null { o["NodeInfo"] = .object(JSONObject()) }
+        var out = "{\n"
+        for (i, entry) in o.entries.enumerated() {
+            for line in NodeConfig.fieldHelp[entry.key] ?? [] { out += "  # \(line)\n" }
+            out += HJSONWriter.member(key: entry.key, value: entry.value, level: 1)
+            if i < o.entries.count - 1 { out += "\n" }
+        }
+        return out + "}\n"
+    }
+
+    /// What each field is for, printed above it by `-genconf`.
+    static let fieldHelp: [String: [String]] = [
+        "Peers": [
+            "Outbound peer links, as URIs: tcp://host:port, tls://host:port,",
+            "unix:///path or socks://proxy:port/host:port. Add ?key=<public key> to",
+            "accept only that node at the other end. These follow the system's",
+            "routing table.",
+        ],
+        "InterfacePeers": [
+            "Outbound peer links dialled from a given network interface, as",
+            "{ \"eth0\": [ \"tls://host:port\" ] }. SOCKS and UNIX peers belong in Peers.",
+        ],
+        "Listen": [
+            "Addresses to accept peer links on, as URIs: tls://[::]:443,",
+            "tcp://0.0.0.0:12345, unix:///run/rhizome/peer.sock. Multicast",
+            "discovery works without any entry here.",
+        ],
+        "AdminListen": [
+            "Where the admin API listens (rhizomectl and yggdrasilctl use it):",
+            "unix:///path or tcp://127.0.0.1:port, or none to turn it off.",
+        ],
+        "MulticastInterfaces": [
+            "Link-local peer discovery, per interface. Regex selects interfaces by",
+            "name (the first entry that matches wins); Beacon advertises this node;",
+            "Listen dials nodes that advertise; Port is the TLS port for discovered",
+            "peers (0 = any); Priority orders links to the same peer (lower first).",
+        ],
+        "AllowedPublicKeys": [
+            "Public keys allowed to open inbound peer links. Empty allows every key.",
+            "This does not restrict outbound links or multicast-discovered peers.",
+        ],
+        "PublicKey": [
+            "This node's public key, for others' AllowedPublicKeys and ?key= pins.",
+        ],
+        "PrivateKey": [
+            "This node's private key: its identity and address. Keep it secret.",
+        ],
+        "IfName": [
+            "TUN interface name: auto to let the system pick, none to run without one.",
+        ],
+        "IfMTU": [
+            "TUN interface MTU, 1280 to 65535 (the node uses at most 53049).",
+        ],
+        "NodeInfoPrivacy": [
+            "true to leave the platform, architecture and version out of NodeInfo.",
+        ],
+        "NodeInfo": [
+            "Optional information about this node, visible to the whole network",
+            "on request: a { \"key\": \"value\", ... } object or null.",
+        ],
+    ]
+}
+
+/// Writes HJSON in hjson-go's layout: `key: value`, quoteless strings where they read back
+/// unchanged, containers opened on their own line, two-space indent.
+enum HJSONWriter {
+    static func member(key: String, value: JSONValue, level: Int) -> String {
+        let pad = String(repeating: "  ", count: level)
+        let k = quoteKeyIfNeeded(key)
+        switch value {
+        case .array(let a) where !a.isEmpty:
+            return "\(pad)\(k):\n" + container(value, level: level)
+        case .object(let o) where !o.isEmpty:
+            return "\(pad)\(k):\n" + container(value, level: level)
+        default:
+            return "\(pad)\(k): \(scalar(value))\n"
+        }
+    }
+
+    static func container(_ value: JSONValue, level: Int) -> String {
+        let pad = String(repeating: "  ", count: level)
+        switch value {
+        case .array(let items):
+            if items.isEmpty { return "\(pad)[]\n" }
+            var out = "\(pad)[\n"
+            for item in items {
+                switch item {
+                case .array(let a) where !a.isEmpty: out += container(item, level: level + 1)
+                case .object(let o) where !o.isEmpty: out += container(item, level: level + 1)
+                default: out += "\(pad)  \(scalar(item))\n"
+                }
+            }
+            return out + "\(pad)]\n"
+        case .object(let o):
+            if o.isEmpty { return "\(pad){}\n" }
+            var out = "\(pad){\n"
+            for entry in o.entries { out += member(key: entry.key, value: entry.value, level: level + 1) }
+            return out + "\(pad)}\n"
+        default:
+            return "\(pad)\(scalar(value))\n"
+        }
+    }
+
+    static func scalar(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): return quoteIfNeeded(s)
+        case .array: return "[]"
+        case .object: return "{}"
+        default: return JSONWriter.write(v, indent: nil)
+        }
+    }
+
+    /// A string may go unquoted when parsing it back as a quoteless value gives the same string.
+    static func quoteIfNeeded(_ s: String) -> String {
+        let needs = s.isEmpty || s.first!.isWhitespace || s.last!.isWhitespace
+            || s.contains(where: { $0.isNewline || $0 == "\"" || $0 == "\\" })
+            || "{}[],:#".contains(s.first!) || s.hasPrefix("//") || s.hasPrefix("/*") || s.hasPrefix("'")
+            || HJSONParser.literal(String(s.prefix { !$0.isWhitespace && !",:[]{}#".contains($0) })) != nil
+        return needs ? JSONWriter.write(.string(s), indent: nil) : s
+    }
+
+    static func quoteKeyIfNeeded(_ k: String) -> String {
+        let needs = k.isEmpty || k.contains(where: { $0.isWhitespace || ",:[]{}\"'#/".contains($0) })
+        return needs ? JSONWriter.write(.string(k), indent: nil) : k
+    }
+}

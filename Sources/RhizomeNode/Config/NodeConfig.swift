@@ -1,0 +1,96 @@
+import RhizomeCrypto
+
+/// One `MulticastInterfaces` element: which interfaces take part in link-local discovery.
+public struct MulticastInterfaceConfig: Equatable, Sendable {
+    /// Unanchored regular expression matched against interface names.
+    public var regex: String
+    /// Send beacons advertising our listener on matching interfaces.
+    public var beacon: Bool
+    /// Listen for beacons and dial the nodes they advertise.
+    public var listen: Bool
+    /// TLS listener port for discovered peers; 0 lets the kernel choose.
+    public var port: UInt16
+    /// Link priority for links made on this interface (lower is preferred).
+    public var priority: UInt8
+
+    public init(regex: String, beacon: Bool, listen: Bool, port: UInt16 = 0, priority: UInt8 = 0) {
+        self.regex = regex; self.beacon = beacon; self.listen = listen; self.port = port; self.priority = priority
+    }
+}
+
+/// The node's configuration, with yggdrasil 0.4.7's field names, types and Linux defaults, so an
+/// existing yggdrasil.conf (JSON or HJSON) loads as it is.
+public struct NodeConfig: Equatable, Sendable {
+    public var peers: [String] = []
+    /// Interface name → peer URIs dialled from that interface (kept in file order).
+    public var interfacePeers: [(interface: String, peers: [String])] = []
+    /// `nil` when the file says `null` (0.4.7 keeps that in normalised output).
+    public var listen: [String]? = []
+    public var adminListen: String = NodeConfig.defaultAdminListen
+    public var multicastInterfaces: [MulticastInterfaceConfig] = [NodeConfig.defaultMulticastInterface]
+    public var allowedPublicKeys: [String]? = []
+    /// Informational; checked against `privateKey` when present.
+    public var publicKey: String?
+    public var privateKey: String
+    public var ifName: String = "auto"
+    public var ifMTU: UInt64 = NodeConfig.defaultIfMTU
+    public var nodeInfoPrivacy: Bool = false
+    /// A JSON object, or `.null`.
+    public var nodeInfo: JSONValue = .null
+
+    public static let defaultAdminListen = "unix:///run/rhizome/rhizome.sock"
+    public static let defaultConfigPath = "/etc/rhizome/rhizome.conf"
+    public static let defaultIfMTU: UInt64 = 65535
+    public static let minimumIfMTU: UInt64 = 1280
+    public static let maximumIfMTU: UInt64 = 65535
+    public static let defaultMulticastInterface = MulticastInterfaceConfig(regex: ".*", beacon: true, listen: true)
+
+    /// A fresh configuration with a new random identity and every default, as `-genconf` prints.
+    public static func generate<R: RandomSource>(using random: inout R) -> NodeConfig {
+        let keys = SigningKeyPair.generate(using: &random)
+        return NodeConfig(keys: keys)
+    }
+
+    public static func generate() -> NodeConfig {
+        var r = SystemRandom()
+        return generate(using: &r)
+    }
+
+    public init(keys: SigningKeyPair) {
+        privateKey = keys.privateKeyHex
+        publicKey = keys.publicKey.hex
+    }
+
+    /// The identity the `PrivateKey` field gives.
+    public func signingKeys() throws -> SigningKeyPair {
+        try NodeConfig.keys(fromPrivateKeyHex: privateKey)
+    }
+
+    static func keys(fromPrivateKeyHex hex: String) throws -> SigningKeyPair {
+        if let bad = Hex.firstInvalidCharacter(hex) {
+            throw ConfigError(field: "PrivateKey", message: "is not hex (invalid character '\(bad)')")
+        }
+        guard let raw = Hex.decode(hex) else {
+            throw ConfigError(field: "PrivateKey", message: "has an odd number of hex digits (\(hex.count))")
+        }
+        do {
+            return try SigningKeyPair(privateKey: raw)
+        } catch SigningKeyPair.KeyError.incorrectLength(let n) {
+            throw ConfigError(field: "PrivateKey", message: "is \(n) bytes; it must be 64 bytes (128 hex digits: seed then public key)")
+        } catch SigningKeyPair.KeyError.publicHalfMismatch(let derived) {
+            throw ConfigError(field: "PrivateKey", message: "its second half is not the public key of its seed (expected …\(derived.hex))")
+        }
+    }
+
+    public static func == (a: NodeConfig, b: NodeConfig) -> Bool {
+        a.toJSON() == b.toJSON()
+    }
+}
+
+/// A configuration problem: which field, and what is wrong with its value.
+public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var field: String
+    public var message: String
+    public init(field: String, message: String) { self.field = field; self.message = message }
+    public var description: String { field.isEmpty ? message : "\(field) \(message)" }
+}

@@ -1,0 +1,151 @@
+/// A link URI from `Peers`, `InterfacePeers`, `Listen` or the admin `addPeer` command:
+/// `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:///path`, `socks://[USER[:PASS]@]PROXY:PORT/HOST:PORT`,
+/// each with optional `?key=HEX` (repeatable, peers only), `priority=N` and `sni=NAME` (tls only).
+public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
+    public enum Scheme: String, Sendable, CaseIterable { case tcp, tls, unix, socks }
+
+    public var scheme: Scheme
+    /// `host:port` as written (brackets kept for IPv6), the proxy for socks; empty for unix.
+    public var authority: String
+    public var host: String
+    public var port: UInt16
+    /// unix: the socket path; socks: the target `host:port`.
+    public var path: String
+    public var userInfo: String?
+    public var pinnedKeys: [[UInt8]]
+    public var priority: UInt8
+    public var sni: String?
+    /// The text as given, for logs and the admin API.
+    public var original: String
+
+    public var description: String { original }
+
+    public struct ParseError: Error, Equatable, CustomStringConvertible, Sendable {
+        public var uri: String
+        public var reason: String
+        public var description: String { "\"\(uri)\": \(reason)" }
+    }
+
+    public enum Role: Sendable { case peer, listen }
+
+    public init(_ text: String, role: Role = .peer) throws {
+        func fail(_ reason: String) -> ParseError { ParseError(uri: text, reason: reason) }
+        original = text
+        guard let sep = text.firstRange(of: "://") else { throw fail("not a URI (expected scheme://…)") }
+        let schemeText = String(text[..<sep.lowerBound])
+        guard let scheme = Scheme(rawValue: schemeText) else {
+            throw fail("unknown scheme \"\(schemeText)\" (expected tcp, tls, unix or socks)")
+        }
+        if role == .listen && scheme == .socks { throw fail("socks:// cannot be a listener") }
+        self.scheme = scheme
+        var rest = String(text[sep.upperBound...])
+        var query = ""
+        if let q = rest.firstIndex(of: "?") {
+            query = String(rest[rest.index(after: q)...])
+            rest = String(rest[..<q])
+        }
+        var authorityPart = rest
+        var pathPart = ""
+        if let slash = rest.firstIndex(of: "/") {
+            authorityPart = String(rest[..<slash])
+            pathPart = String(rest[slash...])
+        }
+        userInfo = nil
+        if let at = authorityPart.lastIndex(of: "@") {
+            userInfo = String(authorityPart[..<at])
+            authorityPart = String(authorityPart[authorityPart.index(after: at)...])
+        }
+        authority = authorityPart
+        host = ""
+        port = 0
+        path = ""
+        switch scheme {
+        case .unix:
+            guard authorityPart.isEmpty, pathPart.hasPrefix("/") else { throw fail("unix:// needs an absolute path, as unix:///run/peer.sock") }
+            path = Self.percentDecode(pathPart)
+        case .tcp, .tls, .socks:
+            (host, port) = try Self.splitHostPort(authorityPart, fail: fail)
+            if scheme == .socks {
+                let target = String(pathPart.drop(while: { $0 == "/" }))
+                guard !target.isEmpty else { throw fail("socks:// needs a target, as socks://proxy:1080/host:port") }
+                _ = try Self.splitHostPort(target, fail: fail)
+                path = target
+            } else if !(pathPart.isEmpty || pathPart == "/") {
+                throw fail("unexpected path \"\(pathPart)\"")
+            }
+        }
+        pinnedKeys = []
+        priority = 0
+        sni = nil
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.percentDecode(String(kv[0]))
+            let value = kv.count > 1 ? Self.percentDecode(String(kv[1])) : ""
+            switch name {
+            case "key":
+                guard role == .peer else { throw fail("key= pinning applies to peers, not listeners") }
+                guard value.count == 64, let raw = Hex.decode(value) else {
+                    throw fail("key=\(value) is not a 64-character hex public key")
+                }
+                pinnedKeys.append(raw)
+            case "priority":
+                guard let p = UInt8(value) else { throw fail("priority=\(value) is not a number from 0 to 255") }
+                priority = p
+            case "sni":
+                guard scheme == .tls else { throw fail("sni= applies to tls:// only") }
+                sni = value
+            default:
+                // Unknown options are ignored, as 0.4.7 ignores them (later versions add some).
+                break
+            }
+        }
+    }
+
+    static func splitHostPort(_ s: String, fail: (String) -> ParseError) throws -> (String, UInt16) {
+        var host: String
+        var portText: String
+        if s.hasPrefix("[") {
+            guard let close = s.firstIndex(of: "]") else { throw fail("missing ']' in an IPv6 address") }
+            host = String(s[s.index(after: s.startIndex)..<close])
+            let after = s[s.index(after: close)...]
+            guard after.hasPrefix(":") else { throw fail("missing port (write [addr]:port)") }
+            portText = String(after.dropFirst())
+            host = percentDecode(host)
+            guard host.split(separator: "%").first.map({ IPv6Text.isValid(String($0)) }) ?? false else {
+                throw fail("\"\(host)\" is not an IPv6 address")
+            }
+        } else {
+            guard let colon = s.lastIndex(of: ":") else { throw fail("missing port (write host:port)") }
+            host = String(s[..<colon])
+            portText = String(s[s.index(after: colon)...])
+            guard !host.contains(":") else { throw fail("IPv6 addresses must be in brackets, as [::1]:port") }
+        }
+        guard !host.isEmpty else { throw fail("missing host") }
+        guard let port = UInt16(portText) else { throw fail("port \"\(portText)\" is not a number from 0 to 65535") }
+        return (host, port)
+    }
+
+    static func percentDecode(_ s: String) -> String {
+        guard s.contains("%") else { return s }
+        var out = [UInt8]()
+        let b = Array(s.utf8)
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let hi = Hex.nibble(b[i + 1]), let lo = Hex.nibble(b[i + 2]) {
+                out.append(hi << 4 | lo)
+                i += 3
+            } else {
+                out.append(b[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+import RhizomeCrypto
+import RhizomeIPv6
+
+enum IPv6Text {
+    static func isValid(_ s: String) -> Bool { IPv6Bytes(text: s) != nil }
+}
