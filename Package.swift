@@ -24,11 +24,12 @@ let package = Package(
             providers: [.apt(["libsodium-dev"])]
         ),
         .target(name: "RhizomeCrypto", dependencies: ["CSodium"]),
+        .target(name: "RhizomeCore", dependencies: ["RhizomeCrypto"]),
         .target(name: "RhizomeIPv6", dependencies: ["RhizomeCrypto"]),
         .target(
             name: "RhizomeNode",
             dependencies: [
-                "RhizomeIPv6", "RhizomeCrypto",
+                "RhizomeCore", "RhizomeIPv6", "RhizomeCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -43,11 +44,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(
-            name: "RhizomeCryptoTests",
-            dependencies: ["RhizomeCrypto", "RhizomeIPv6"],
-            resources: [.copy("Vectors")]
-        ),
+        .testTarget(name: "RhizomeCryptoTests", dependencies: ["RhizomeCrypto", "RhizomeIPv6"], exclude: ["Vectors"]),
+        .testTarget(name: "RhizomeCoreTests", dependencies: ["RhizomeCore", "RhizomeCrypto"]),
         .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode"]),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeNode", "RhizomeIPv6"]),
     ]

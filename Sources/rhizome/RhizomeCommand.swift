@@ -47,7 +47,7 @@ struct RhizomeCommand: ParsableCommand {
     static func main() {
         let command: RhizomeCommand
         do {
-            command = try parseAsRoot(Self.goStyleArguments()) as! RhizomeCommand
+            command = try parse(Self.goStyleArguments())
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -69,14 +69,27 @@ struct RhizomeCommand: ParsableCommand {
     }
 
     /// Go's flag package takes `-name=value`; split those so the parser sees `-name value`.
+    static let booleanFlags: Set<String> = ["genconf", "json", "useconf", "normaliseconf", "autoconf", "address", "subnet", "publickey", "version"]
+    static let valueFlags: Set<String> = ["useconffile", "logto", "loglevel"]
+
+    /// Also rejects unknown flags the way Go's flag package does (the argument parser would read
+    /// `-xyz` as a cluster of short flags, and `-h` hides in many words).
     static func goStyleArguments() -> [String] {
         var out: [String] = []
         for arg in CommandLine.arguments.dropFirst() {
+            if arg.hasPrefix("-") && arg != "-" {
+                let name = String(arg.drop { $0 == "-" }.prefix { $0 != "=" })
+                if !booleanFlags.contains(name) && !valueFlags.contains(name) && !["h", "help"].contains(name) {
+                    printError("flag provided but not defined: -\(name)")
+                    printError(helpMessage())
+                    Glibc.exit(2)
+                }
+            }
             if arg.hasPrefix("-"), let eq = arg.firstIndex(of: "="), !arg.hasPrefix("-=") {
                 let name = String(arg[..<eq])
                 let value = String(arg[arg.index(after: eq)...])
                 let bare = name.drop { $0 == "-" }
-                if ["genconf", "json", "useconf", "normaliseconf", "autoconf", "address", "subnet", "publickey", "version"].contains(String(bare)) {
+                if booleanFlags.contains(String(bare)) {
                     // Boolean: -flag=true / -flag=false.
                     if value == "true" || value == "1" { out.append(name) } else if value == "false" || value == "0" { continue } else { out.append(arg) }
                 } else {
@@ -114,6 +127,9 @@ struct RhizomeCommand: ParsableCommand {
             let loaded = try NodeConfig.load(bytes: bytes)
             config = loaded.config
             warnings = loaded.warnings
+            if normaliseconf || address || subnet || publickey {
+                for w in warnings { RhizomeCommand.printError("rhizome: warning: \(w)") }
+            }
             if normaliseconf {
                 print(json ? config.jsonText() : config.hjsonText(), terminator: "")
                 return

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Runs a program with a time limit and captures its output. Tests kill only what they start.
+struct RunResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum Subprocess {
+    /// Directory holding the package's built executables (next to the test bundle).
+    static let binDirectory: URL = {
+        if let dir = ProcessInfo.processInfo.environment["RHIZOME_BIN_DIR"] { return URL(fileURLWithPath: dir) }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("rhizome").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug")
+    }()
+
+    static var rhizome: String { binDirectory.appendingPathComponent("rhizome").path }
+
+    static func which(_ name: String) -> String? {
+        for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] {
+            let p = dir + "/" + name
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    @discardableResult
+    static func run(_ path: String, _ args: [String], stdin: String? = nil, timeout: TimeInterval = 20) throws -> RunResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? inp.fileHandleForWriting.close()
+        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+        nonisolated(unsafe) var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            group.wait()
+            throw TimeoutError(command: ([path] + args).joined(separator: " "))
+        }
+        p.waitUntilExit()
+        group.wait()
+        return RunResult(status: p.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    struct TimeoutError: Error, CustomStringConvertible {
+        var command: String
+        var description: String { "timed out: \(command)" }
+    }
+}
+
+/// Interop tests need Debian's yggdrasil. On CI (CI=true) they always run, and fail if it is missing.
+enum Yggdrasil {
+    static let path = Subprocess.which("yggdrasil")
+    static let required = ProcessInfo.processInfo.environment["CI"] == "true"
+    static var available: Bool { path != nil || required }
+}
+
+func temporaryFile(_ contents: String, suffix: String = ".conf") throws -> String {
+    let path = NSTemporaryDirectory() + "rhizome-test-\(UUID().uuidString)\(suffix)"
+    try contents.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
