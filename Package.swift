@@ -34,7 +34,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(
             name: "rhizome",
@@ -47,6 +48,8 @@ let package = Package(
         .testTarget(name: "RhizomeCryptoTests", dependencies: ["RhizomeCrypto", "RhizomeIPv6"], exclude: ["Vectors"]),
         .testTarget(name: "RhizomeCoreTests", dependencies: ["RhizomeCore", "RhizomeCrypto"]),
         .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode"]),
-        .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeNode", "RhizomeIPv6"]),
+        .target(name: "RhizomeTestSupport", path: "Tests/RhizomeTestSupport"),
+        .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeTestSupport"]),
+        .testTarget(name: "RhizomeInteropTests", dependencies: ["RhizomeTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RhizomeTestSupport
 
 /// `rhizome`'s flags against Debian's yggdrasil 0.4.7: same addresses from the same config, and
 /// each program accepts what the other writes.

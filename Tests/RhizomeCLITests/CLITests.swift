@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RhizomeTestSupport
 
 /// The command line alone: flags, output formats, and clear one-line errors with exit status 1
 /// for every kind of bad input (yggdrasil 0.4.7 panics with a stack trace on most of these).

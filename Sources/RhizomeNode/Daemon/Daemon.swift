@@ -1,25 +1,57 @@
 import Logging
+import NIOCore
+import NIOPosix
+import RhizomeCore
 import RhizomeCrypto
 import RhizomeIPv6
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The running node: owns the configuration and identity and, as the layers land, the links,
-/// the router, the TUN device and the admin socket. Stops on SIGINT or SIGTERM.
+/// The running node: links and the router on one event loop, for now. Stops on SIGINT or
+/// SIGTERM.
 public final class Daemon {
     public let config: NodeConfig
     public let keys: SigningKeyPair
     let log: Logger
+    let group: MultiThreadedEventLoopGroup
+    let runtime: NodeRuntime
+    let links: LinkManager
 
     public init(config: NodeConfig, keys: SigningKeyPair, logger: Logger) throws {
         self.config = config
         self.keys = keys
         self.log = logger
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        runtime = NodeRuntime(eventLoop: loop, keys: keys, log: logger)
+        let allowed = Set((config.allowedPublicKeys ?? []).compactMap(PublicKey.init(hex:)))
+        links = LinkManager(eventLoop: loop, localKey: keys.publicKey, allowedKeys: allowed, log: logger)
+        links.events = runtime
     }
 
-    /// Logs the identity, then blocks until SIGINT or SIGTERM. SIGHUP is taken too, so a stray
-    /// hangup no longer kills the node (0.4.7 dies on it); it is logged and ignored.
+    /// Opens the listeners and dials the configured peers.
+    public func start() throws {
+        try links.eventLoop.submit {
+            for text in self.config.listen ?? [] {
+                guard let uri = try? PeerURI(text, role: .listen) else { continue }
+                self.links.listen(uri)
+            }
+            for text in self.config.peers {
+                guard let uri = try? PeerURI(text) else { continue }
+                try? self.links.addPeer(uri, fromConfig: true)
+            }
+            for (interface, uris) in self.config.interfacePeers {
+                for text in uris {
+                    guard let uri = try? PeerURI(text) else { continue }
+                    try? self.links.addPeer(uri, interface: interface, fromConfig: true)
+                }
+            }
+        }.wait()
+    }
+
+    /// Logs the identity, starts, then blocks until SIGINT or SIGTERM. SIGHUP is taken too, so a
+    /// stray hangup no longer kills the node (0.4.7 dies on it); it is logged and ignored.
     public func runUntilSignalled() throws {
         var set = sigset_t()
         sigemptyset(&set)
@@ -28,6 +60,7 @@ public final class Daemon {
         sigaddset(&set, SIGHUP)
         pthread_sigmask(SIG_BLOCK, &set, nil)
 
+        try start()
         log.info("Your public key is \(keys.publicKey.hex)")
         log.info("Your IPv6 address is \(Address(key: keys.publicKey))")
         log.info("Your IPv6 subnet is \(Subnet(key: keys.publicKey))")
@@ -40,7 +73,9 @@ public final class Daemon {
                 continue
             }
             log.info("Stopping (signal \(sig))")
-            return
+            break
         }
+        try? links.eventLoop.flatSubmit { self.links.stop() }.wait()
+        try? group.syncShutdownGracefully()
     }
 }

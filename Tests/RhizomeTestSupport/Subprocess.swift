@@ -1,15 +1,15 @@
 import Foundation
 
 /// Runs a program with a time limit and captures its output. Tests kill only what they start.
-struct RunResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct RunResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
-enum Subprocess {
+public enum Subprocess {
     /// Directory holding the package's built executables (next to the test bundle).
-    static let binDirectory: URL = {
+    public static let binDirectory: URL = {
         if let dir = ProcessInfo.processInfo.environment["RHIZOME_BIN_DIR"] { return URL(fileURLWithPath: dir) }
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         while url.path != "/" {
@@ -19,9 +19,9 @@ enum Subprocess {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug")
     }()
 
-    static var rhizome: String { binDirectory.appendingPathComponent("rhizome").path }
+    public static var rhizome: String { binDirectory.appendingPathComponent("rhizome").path }
 
-    static func which(_ name: String) -> String? {
+    public static func which(_ name: String) -> String? {
         for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] {
             let p = dir + "/" + name
             if FileManager.default.isExecutableFile(atPath: p) { return p }
@@ -30,7 +30,7 @@ enum Subprocess {
     }
 
     @discardableResult
-    static func run(_ path: String, _ args: [String], stdin: String? = nil, timeout: TimeInterval = 20) throws -> RunResult {
+    public static func run(_ path: String, _ args: [String], stdin: String? = nil, timeout: TimeInterval = 20) throws -> RunResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -63,20 +63,20 @@ enum Subprocess {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    struct TimeoutError: Error, CustomStringConvertible {
+    public struct TimeoutError: Error, CustomStringConvertible {
         var command: String
-        var description: String { "timed out: \(command)" }
+        public var description: String { "timed out: \(command)" }
     }
 }
 
 /// Interop tests need Debian's yggdrasil. On CI (CI=true) they always run, and fail if it is missing.
-enum Yggdrasil {
-    static let path = Subprocess.which("yggdrasil")
-    static let required = ProcessInfo.processInfo.environment["CI"] == "true"
-    static var available: Bool { path != nil || required }
+public enum Yggdrasil {
+    public static let path = Subprocess.which("yggdrasil")
+    public static let required = ProcessInfo.processInfo.environment["CI"] == "true"
+    public static var available: Bool { path != nil || required }
 }
 
-func temporaryFile(_ contents: String, suffix: String = ".conf") throws -> String {
+public func temporaryFile(_ contents: String, suffix: String = ".conf") throws -> String {
     let path = NSTemporaryDirectory() + "rhizome-test-\(UUID().uuidString)\(suffix)"
     try contents.write(toFile: path, atomically: true, encoding: .utf8)
     return path

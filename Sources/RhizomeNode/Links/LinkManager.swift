@@ -1,0 +1,282 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RhizomeCrypto
+import RhizomeIPv6
+
+/// What the node does with links once they pass the handshake.
+protocol LinkEvents: AnyObject {
+    /// Returns false to refuse the link (the router refuses our own key, for example).
+    func linkUp(_ link: PeerLink) -> Bool
+    func linkFrame(_ link: PeerLink, _ frame: ByteBuffer)
+    /// After a batch of reads on a link: a good moment to flush writes.
+    func linkReadComplete()
+    func linkDown(_ link: PeerLink, reason: String?)
+}
+
+/// Listens, dials, runs the metadata handshake, applies `?key=` pins and `AllowedPublicKeys`,
+/// keeps one link per link key, and re-dials configured peers with back-off. Confined to one
+/// event loop.
+final class LinkManager {
+    let eventLoop: EventLoop
+    let localKey: PublicKey
+    let allowedKeys: Set<PublicKey>
+    let log: Logger
+    weak var events: LinkEvents?
+
+    private var table: [LinkKey: PeerLink?] = [:]
+    private var links: [Int: PeerLink] = [:]
+    private var nextLinkID = 1
+    private var listeners: [Channel] = []
+    /// Configured peers (config `Peers`, `InterfacePeers`, admin `addPeer`), with retry state.
+    private var peers: [String: PeerDialState] = [:]
+    private var stopped = false
+
+    struct PeerDialState {
+        var target: DialTarget
+        var failures = 0
+        var retry: Scheduled<Void>?
+        var fromConfig: Bool
+    }
+
+    /// Re-dial delays. Connect failures back off from 1 s to `maxConnectBackoff`, so a peer that
+    /// comes back is used again within a few seconds; a peer that accepts the connection and then
+    /// rejects us backs off to `maxRejectBackoff`, so a refusing peer never sees a fast loop.
+    static let firstRetry = TimeAmount.seconds(1)
+    static let maxConnectBackoff = TimeAmount.seconds(4)
+    static let maxRejectBackoff = TimeAmount.seconds(60)
+
+    init(eventLoop: EventLoop, localKey: PublicKey, allowedKeys: Set<PublicKey>, log: Logger) {
+        self.eventLoop = eventLoop
+        self.localKey = localKey
+        self.allowedKeys = allowedKeys
+        self.log = log
+    }
+
+    var allLinks: [PeerLink] { links.values.sorted { $0.id < $1.id } }
+
+    // MARK: listening
+
+    /// Starts a listener; returns the bound address (port 0 picks a free one).
+    @discardableResult
+    func listen(_ uri: PeerURI) -> EventLoopFuture<SocketAddress> {
+        guard uri.scheme == .tcp else {
+            log.warning("Failed to start listener \"\(uri)\": scheme \(uri.scheme.rawValue) is not supported yet")
+            return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "unsupported scheme \(uri.scheme.rawValue)"))
+        }
+        let bootstrap = ServerBootstrap(group: eventLoop)
+            .serverChannelOption(.backlog, value: 128)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [weak self] channel in
+                guard let self else { return channel.eventLoop.makeSucceededVoidFuture() }
+                return self.setUpInbound(channel, listener: uri)
+            }
+        return bootstrap.bind(host: uri.host, port: Int(uri.port)).map { [weak self] channel in
+            self?.listeners.append(channel)
+            let addr = channel.localAddress!
+            self?.log.info("TCP listener started on \(Self.describe(addr))")
+            return addr
+        }.flatMapErrorThrowing { [weak self] error in
+            self?.log.error("Failed to start listener \"\(uri)\": \(error)")
+            throw error
+        }
+    }
+
+    private func setUpInbound(_ channel: Channel, listener: PeerURI) -> EventLoopFuture<Void> {
+        guard let remote = channel.remoteAddress else { return channel.close() }
+        let key = LinkKey(scheme: "tcp", interface: "", remote: Self.remoteID(local: channel.localAddress, remote: remote))
+        if table[key] != nil {
+            return channel.close()
+        }
+        table[key] = .some(nil)
+        let name = "tcp://" + Self.describe(remote)
+        return addHandshake(channel, key: key, name: name, inbound: true, priority: listener.priority, pins: [], dialed: nil, remoteIP: remote)
+    }
+
+    // MARK: dialling
+
+    /// Adds a configured peer and dials it now. Errors only for a bad URI or a duplicate.
+    func addPeer(_ uri: PeerURI, interface: String = "", fromConfig: Bool) throws {
+        let id = uri.original + "|" + interface
+        if peers[id] != nil { throw ConfigError(field: "", message: "peer already configured") }
+        peers[id] = PeerDialState(target: DialTarget(uri: uri, interface: interface), fromConfig: fromConfig)
+        dial(id)
+    }
+
+    /// Forgets a configured peer and closes its link.
+    func removePeer(_ uri: String, interface: String = "") throws {
+        let id = uri + "|" + interface
+        guard var state = peers.removeValue(forKey: id) else { throw ConfigError(field: "", message: "peer not configured") }
+        state.retry?.cancel()
+        state.retry = nil
+        for link in links.values where link.dialed?.uri.original == uri && link.dialed?.interface == interface {
+            link.close(reason: "peer removed")
+        }
+    }
+
+    var configuredPeers: [DialTarget] { peers.values.map(\.target) }
+
+    private func dial(_ id: String) {
+        guard !stopped, let state = peers[id] else { return }
+        let uri = state.target.uri
+        guard uri.scheme == .tcp else {
+            log.warning("Failed to dial \(uri): scheme \(uri.scheme.rawValue) is not supported yet")
+            return
+        }
+        let provisional = LinkKey(scheme: "tcp", interface: state.target.interface, remote: uri.authority)
+        if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
+        table[provisional] = .some(nil)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(.milliseconds(Int64(RhizomeCoreConstants.dialTimeout * 1000)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        bootstrap.connect(host: uri.host, port: Int(uri.port)).whenComplete { [weak self] result in
+            guard let self else { return }
+            self.table[provisional] = nil
+            switch result {
+            case .failure(let error):
+                self.log.warning("Failed to dial TCP \(uri.authority): \(error)")
+                self.scheduleRedial(id, rejected: false)
+            case .success(let channel):
+                guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
+                let key = LinkKey(scheme: "tcp", interface: state.target.interface,
+                                  remote: Self.remoteID(local: channel.localAddress, remote: remote))
+                if self.table[key] != nil { channel.close(promise: nil); return }
+                self.table[key] = .some(nil)
+                var name = "tcp://" + uri.authority
+                if name.hasSuffix("/") { name.removeLast() }
+                _ = self.addHandshake(channel, key: key, name: name, inbound: false, priority: uri.priority,
+                                      pins: Set(uri.pinnedKeys.compactMap { PublicKey(bytes: $0) }),
+                                      dialed: id, remoteIP: remote)
+            }
+        }
+    }
+
+    private func scheduleRedial(_ id: String, rejected: Bool) {
+        guard !stopped, var state = peers[id] else { return }
+        state.failures += 1
+        let cap = rejected ? Self.maxRejectBackoff : Self.maxConnectBackoff
+        let exp = min(state.failures - 1, 10)
+        let delay = TimeAmount.nanoseconds(min(Self.firstRetry.nanoseconds << exp, cap.nanoseconds))
+        state.retry?.cancel()
+        state.retry = eventLoop.scheduleTask(in: delay) { [weak self] in
+            self?.peers[id]?.retry = nil
+            self?.dial(id)
+        }
+        peers[id] = state
+    }
+
+    // MARK: handshake and hand-off
+
+    private func addHandshake(_ channel: Channel, key: LinkKey, name: String, inbound: Bool, priority: UInt8,
+                              pins: Set<PublicKey>, dialed: String?, remoteIP: SocketAddress) -> EventLoopFuture<Void> {
+        let handshake = LinkHandshakeHandler(localKey: localKey, onComplete: { [weak self] context, remoteKey, leftover in
+            self?.handshakeDone(context: context, remoteKey: remoteKey, leftover: leftover, key: key, name: name,
+                                inbound: inbound, priority: priority, pins: pins, dialed: dialed, remoteIP: remoteIP)
+        }, onFailure: { [weak self] error in
+            guard let self else { return }
+            self.table[key] = nil
+            self.log.debug("Link handler \(name) error: \(error)")
+            if let dialed { self.scheduleRedial(dialed, rejected: true) }
+        })
+        do {
+            try channel.pipeline.syncOperations.addHandler(handshake)
+            return channel.eventLoop.makeSucceededVoidFuture()
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    private func handshakeDone(context: ChannelHandlerContext, remoteKey: PublicKey, leftover: ByteBuffer, key: LinkKey,
+                               name: String, inbound: Bool, priority: UInt8, pins: Set<PublicKey>, dialed: String?,
+                               remoteIP: SocketAddress) {
+        let channel = context.channel
+        func reject(_ why: String) {
+            log.warning("Link handler \(name) error: \(why)")
+            table[key] = nil
+            channel.close(promise: nil)
+            if let dialed { scheduleRedial(dialed, rejected: true) }
+        }
+        if !pins.isEmpty && !pins.contains(remoteKey) { return reject("node public key that does not match pinned keys") }
+        if inbound && !allowedKeys.isEmpty && !allowedKeys.contains(remoteKey) && !Self.isLinkLocal(remoteIP) {
+            return reject("node public key \"\(remoteKey.hex)\" is not in AllowedPublicKeys")
+        }
+        if remoteKey == localKey { return reject("attempted to connect to self") }
+        guard !stopped else { channel.close(promise: nil); return }
+
+        let target = dialed.flatMap { peers[$0]?.target }
+        let link = PeerLink(id: nextLinkID, remoteKey: remoteKey, priority: priority, name: name, inbound: inbound,
+                            scheme: .tcp, channel: channel, key: key, dialed: target)
+        nextLinkID += 1
+        let handler = LinkHandler(link: link, onFrame: { [weak self] link, frame in
+            self?.events?.linkFrame(link, frame)
+        }, onReadComplete: { [weak self] in
+            self?.events?.linkReadComplete()
+        }, onClose: { [weak self] link, reason in
+            self?.closed(link, reason: reason, dialedID: dialed)
+        })
+        link.handler = handler
+        do {
+            let sync = channel.pipeline.syncOperations
+            let decoder = ByteToMessageHandler(FrameDecoder(), maximumBufferSize: 2 * (Constants.maxFrameLength + 2))
+            try sync.addHandler(decoder, position: .last)
+            try sync.addHandler(handler, position: .last)
+        } catch {
+            return reject("pipeline: \(error)")
+        }
+        table[key] = .some(link)
+        links[link.id] = link
+        let address = Address(key: remoteKey)
+        log.info("Connected \(inbound ? "inbound" : "outbound") TCP: \(address)@\(key.remote), source \(channel.localAddress.map(Self.describe) ?? "?")")
+        if let dialed { peers[dialed]?.failures = 0 }
+        guard events?.linkUp(link) ?? false else {
+            link.close(reason: "refused by the router")
+            return
+        }
+        if leftover.readableBytes > 0 { context.fireChannelRead(NIOAny(leftover)) }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    private func closed(_ link: PeerLink, reason: String?, dialedID: String?) {
+        links[link.id] = nil
+        if case .some(.some(let current)) = table[link.key], current === link { table[link.key] = nil }
+        let address = Address(key: link.remoteKey)
+        log.info("Disconnected \(link.inbound ? "inbound" : "outbound") TCP: \(address)@\(link.key.remote)\(reason.map { "; error: \($0)" } ?? "")")
+        events?.linkDown(link, reason: reason)
+        if let dialedID, peers[dialedID] != nil {
+            // An established link that ends is re-dialled after 1 s; repeated quick deaths back off.
+            let lived = NIODeadline.now() - link.establishedAt
+            if lived > .seconds(30) { peers[dialedID]?.failures = 0 }
+            scheduleRedial(dialedID, rejected: true)
+        }
+    }
+
+    func stop() -> EventLoopFuture<Void> {
+        stopped = true
+        for (id, _) in peers { peers[id]?.retry?.cancel() }
+        let closes = listeners.map { $0.close() } + links.values.map { $0.channel.close() }
+        return EventLoopFuture.andAllComplete(closes, on: eventLoop)
+    }
+
+    // MARK: addresses
+
+    /// 0.4.7's remote id: only the IP for a link-local remote, else ip:port.
+    static func remoteID(local: SocketAddress?, remote: SocketAddress) -> String {
+        if let local, local.ipAddress == remote.ipAddress { return describe(remote) }
+        if isLinkLocal(remote), let ip = remote.ipAddress { return ip.split(separator: "%").first.map(String.init) ?? ip }
+        return describe(remote)
+    }
+
+    static func isLinkLocal(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress?.lowercased() else { return false }
+        return ip.hasPrefix("fe8") || ip.hasPrefix("fe9") || ip.hasPrefix("fea") || ip.hasPrefix("feb") || ip.hasPrefix("169.254.")
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
+
+import RhizomeCore
+typealias RhizomeCoreConstants = RhizomeCore.Constants

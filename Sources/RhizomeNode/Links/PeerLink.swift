@@ -1,0 +1,66 @@
+import NIOCore
+import RhizomeCrypto
+
+/// One established link to a directly connected node, after the metadata handshake.
+/// Confined to the node's event loop.
+public final class PeerLink {
+    /// Unique for the life of the process (never reused, unlike router ports).
+    public let id: Int
+    public let remoteKey: PublicKey
+    /// Our configured priority for this link (the router raises it to the peer's if larger).
+    public let priority: UInt8
+    /// As 0.4.7 names links in logs and `getPeers.remote`.
+    public let name: String
+    public let inbound: Bool
+    public let scheme: PeerURI.Scheme
+    public let localAddress: String
+    public let establishedAt: NIODeadline
+    public internal(set) var bytesSent: UInt64 = 0
+    public internal(set) var bytesReceived: UInt64 = 0
+    let channel: Channel
+    var handler: LinkHandler?
+    let key: LinkKey
+    /// Set for links we dialled, so a dropped link can be re-dialled.
+    let dialed: DialTarget?
+
+    init(id: Int, remoteKey: PublicKey, priority: UInt8, name: String, inbound: Bool, scheme: PeerURI.Scheme,
+         channel: Channel, key: LinkKey, dialed: DialTarget?) {
+        self.id = id
+        self.remoteKey = remoteKey
+        self.priority = priority
+        self.name = name
+        self.inbound = inbound
+        self.scheme = scheme
+        self.channel = channel
+        self.key = key
+        self.dialed = dialed
+        self.localAddress = channel.localAddress?.description ?? ""
+        self.establishedAt = .now()
+    }
+
+    /// Queues one frame (type byte and body); `flush` sends what was queued.
+    public func write(frame: UnsafeRawBufferPointer) {
+        handler?.write(frame: frame)
+    }
+
+    public func flush() { handler?.flush() }
+
+    public func close(reason: String) {
+        handler?.closeReason = reason
+        channel.close(promise: nil)
+    }
+}
+
+/// A link's identity for duplicate detection, as 0.4.7 forms it: scheme, local interface and
+/// remote id (ip:port, or only the IP for a link-local peer).
+struct LinkKey: Hashable {
+    var scheme: String
+    var interface: String
+    var remote: String
+}
+
+/// What a dialled link needs to be dialled again.
+struct DialTarget {
+    var uri: PeerURI
+    var interface: String
+}
