@@ -36,6 +36,12 @@ struct LinkInteropTests {
         #expect(NetworkLab.waitUntil(timeout: 10) { ygg.coords() == expectedSelf })
         let peers = try ygg.ctl(["getPeers"])["peers"] as! [[String: Any]]
         #expect(peers.first?["coords"] as? [Int] == (yggIsRoot ? [1] : []))
+        // Each side sees the other's coordinates as the other reports them (rhizome's admin socket
+        // is driven with Debian's yggdrasilctl here).
+        #expect(NetworkLab.waitUntil(timeout: 5) {
+            rz.coords() == (yggIsRoot ? [1] : []) && rz.peerCoords()[ygg.publicKey] == ygg.coords()
+                && ygg.peerCoords()[rz.publicKey] == rz.coords()
+        })
         // The non-root node has a DHT path to its predecessor (the root): yggdrasil's DHT holds it.
         let predecessorPath = yggIsRoot ? rz.publicKey : ygg.publicKey
         #expect(NetworkLab.waitUntil(timeout: 10) {

@@ -32,7 +32,7 @@ public final class MeshNode: @unchecked Sendable {
         config["Peers"] = peers
         config["MulticastInterfaces"] = [Any]()
         config["IfName"] = tun ? "auto" : "none"
-        config["AdminListen"] = implementation == .yggdrasil ? "unix://\(adminSocket)" : "none"
+        config["AdminListen"] = "unix://\(adminSocket)"
         publicKey = config["PublicKey"] as! String
         configPath = lab.directory + "/\(name).json"
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted]).write(to: URL(fileURLWithPath: configPath))
@@ -54,7 +54,7 @@ public final class MeshNode: @unchecked Sendable {
 
     public var log: String { lab.logText(name) }
 
-    /// `yggdrasilctl -json` against this node's admin socket (yggdrasil nodes).
+    /// `yggdrasilctl -json` against this node's admin socket (either implementation).
     public func ctl(_ args: [String]) throws -> [String: Any] {
         let r = try Subprocess.run(Subprocess.which("yggdrasilctl") ?? "/usr/sbin/yggdrasilctl",
                                    ["-json", "-endpoint", "unix://\(adminSocket)"] + args, timeout: 10)
@@ -70,6 +70,14 @@ public final class MeshNode: @unchecked Sendable {
         return peers.compactMap { $0["key"] as? String }
     }
 
+    /// Coordinates of each peer as this node sees them, by key.
+    public func peerCoords() -> [String: [Int]] {
+        guard let obj = try? ctl(["getPeers"]), let peers = obj["peers"] as? [[String: Any]] else { return [:] }
+        var out: [String: [Int]] = [:]
+        for p in peers { if let k = p["key"] as? String, let c = p["coords"] as? [Int] { out[k] = c } }
+        return out
+    }
+
     public func coords() -> [Int]? {
         guard let obj = try? ctl(["getSelf"]) else { return nil }
         return obj["coords"] as? [Int]
@@ -79,7 +87,7 @@ public final class MeshNode: @unchecked Sendable {
     /// its listener if it has one.
     public func waitReady(timeout: TimeInterval = 10) -> Bool {
         NetworkLab.waitUntil(timeout: timeout) {
-            let up = implementation == .yggdrasil ? FileManager.default.fileExists(atPath: adminSocket) : log.contains("Your IPv6 address")
+            let up = FileManager.default.fileExists(atPath: adminSocket) && log.contains("Your IPv6 address")
             return up && (!listens || log.contains("listener started"))
         }
     }

@@ -40,6 +40,10 @@ public final class NetworkLab: @unchecked Sendable {
         try Self.ip(["netns", "add", h.namespace])
         hosts.append(h)
         try Self.ip(["-n", h.namespace, "link", "set", "lo", "up"])
+        // Keep IPv6 addresses when a link goes down, so a cut link can be restored.
+        for scope in ["all", "default"] {
+            _ = try Subprocess.run(Self.ipPath, ["netns", "exec", h.namespace, "sysctl", "-q", "-w", "net.ipv6.conf.\(scope).keep_addr_on_down=1"])
+        }
         return h
     }
 

@@ -17,6 +17,7 @@ public final class Daemon {
     let group: MultiThreadedEventLoopGroup
     let runtime: NodeRuntime
     let links: LinkManager
+    var admin: AdminServer?
 
     public init(config: NodeConfig, keys: SigningKeyPair, logger: Logger) throws {
         self.config = config
@@ -30,8 +31,14 @@ public final class Daemon {
         links.events = runtime
     }
 
-    /// Opens the listeners and dials the configured peers.
+    /// Opens the admin socket and the listeners, and dials the configured peers.
     public func start() throws {
+        if config.adminListen != "none" && !config.adminListen.isEmpty {
+            let server = AdminServer(eventLoop: links.eventLoop, log: log)
+            registerAdminCommands(server)
+            try server.start(try AdminEndpoint(config.adminListen))
+            admin = server
+        }
         try links.eventLoop.submit {
             for text in self.config.listen ?? [] {
                 guard let uri = try? PeerURI(text, role: .listen) else { continue }
@@ -75,6 +82,7 @@ public final class Daemon {
             log.info("Stopping (signal \(sig))")
             break
         }
+        try? admin?.stop().wait()
         try? links.eventLoop.flatSubmit { self.links.stop() }.wait()
         try? group.syncShutdownGracefully()
     }

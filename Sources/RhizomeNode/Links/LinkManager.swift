@@ -135,7 +135,7 @@ final class LinkManager {
             self.table[provisional] = nil
             switch result {
             case .failure(let error):
-                self.log.warning("Failed to dial TCP \(uri.authority): \(error)")
+                self.log.warning("Failed to dial TCP \(uri.authority): \(Self.describe(error))")
                 self.scheduleRedial(id, rejected: false)
             case .success(let channel):
                 guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
@@ -270,6 +270,12 @@ final class LinkManager {
     static func isLinkLocal(_ address: SocketAddress) -> Bool {
         guard let ip = address.ipAddress?.lowercased() else { return false }
         return ip.hasPrefix("fe8") || ip.hasPrefix("fe9") || ip.hasPrefix("fea") || ip.hasPrefix("feb") || ip.hasPrefix("169.254.")
+    }
+
+    /// The useful part of a NIO connect error.
+    static func describe(_ error: Error) -> String {
+        if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { return "\(first.error)" }
+        return "\(error)"
     }
 
     static func describe(_ address: SocketAddress) -> String {

@@ -1,0 +1,110 @@
+import NIOCore
+import RhizomeCore
+import RhizomeCrypto
+import RhizomeIPv6
+
+/// The 0.4.7 admin commands that read the router and the links, registered on an `AdminServer`.
+/// Field names, types and orders are 0.4.7's so yggdrasilctl's tables and scripts keep working.
+extension Daemon {
+    func registerAdminCommands(_ admin: AdminServer) {
+        let runtime = self.runtime, links = self.links, keys = self.keys
+
+        admin.register("getSelf", "Show details about this node") { _ in
+            .object(JSONObject([
+                ("build_name", .string(BuildInfo.name)),
+                ("build_version", .string(BuildInfo.version)),
+                ("key", .string(keys.publicKey.hex)),
+                ("address", .string(Address(key: keys.publicKey).description)),
+                ("coords", .array(runtime.router.coords.map(JSONValue.int))),
+                ("subnet", .string(Subnet(key: keys.publicKey).description)),
+            ]))
+        }
+
+        admin.register("getPeers", "Show directly connected peers") { _ in
+            let byID = Dictionary(uniqueKeysWithValues: links.allLinks.map { ($0.id, $0) })
+            let now = NIODeadline.now()
+            let peers: [JSONValue] = runtime.router.peerStatus.compactMap { p in
+                guard p.root != nil, let link = byID[p.link] else { return nil }
+                let uptime = Double((now - link.establishedAt).nanoseconds) / 1e9
+                return .object(JSONObject([
+                    ("address", .string(Address(key: p.key).description)),
+                    ("key", .string(p.key.hex)),
+                    ("port", .int(p.port)),
+                    ("priority", .int(p.priority)),
+                    ("coords", .array(p.coords.map(JSONValue.int))),
+                    ("remote", .string(link.name)),
+                    ("bytes_recvd", .int(link.bytesReceived)),
+                    ("bytes_sent", .int(link.bytesSent)),
+                    ("uptime", .number("\(uptime)")),
+                ]))
+            }
+            return .object(JSONObject([("peers", .array(peers))]))
+        }
+
+        admin.register("getDHT", "Show known DHT entries") { _ in
+            let entries: [JSONValue] = runtime.router.dhtEntries.map { e in
+                .object(JSONObject([
+                    ("address", .string(Address(key: e.key).description)),
+                    ("key", .string(e.key.hex)),
+                    ("port", .int(e.port)),
+                    ("rest", .int(e.rest)),
+                ]))
+            }
+            return .object(JSONObject([("dht", .array(entries))]))
+        }
+
+        admin.register("getPaths", "Show established paths through this node") { _ in
+            let entries: [JSONValue] = runtime.router.pathEntries.map { e in
+                .object(JSONObject([
+                    ("address", .string(Address(key: e.key).description)),
+                    ("key", .string(e.key.hex)),
+                    ("path", .array(e.path.map(JSONValue.int))),
+                ]))
+            }
+            return .object(JSONObject([("paths", .array(entries))]))
+        }
+
+        admin.register("getSessions", "Show established traffic sessions with remote nodes") { _ in
+            .object(JSONObject([("sessions", .array([]))]))
+        }
+
+        admin.register("getTun", "Show information about the node's TUN interface") { _ in
+            .object(JSONObject([("enabled", .bool(false))]))
+        }
+
+        admin.register("getMulticastInterfaces", "Show which interfaces multicast is enabled on") { _ in
+            .object(JSONObject([("multicast_interfaces", .array([]))]))
+        }
+
+        admin.register("addPeer", "Add a peer to the peer list", fields: ["uri", "interface"]) { args in
+            let (uri, interface) = try Self.peerArguments(args)
+            do {
+                try links.addPeer(try PeerURI(uri), interface: interface, fromConfig: false)
+            } catch let e as PeerURI.ParseError {
+                throw AdminError(message: e.reason)
+            } catch let e as ConfigError {
+                throw AdminError(message: e.message)
+            }
+            return .object(JSONObject())
+        }
+
+        admin.register("removePeer", "Remove a peer from the peer list", fields: ["uri", "interface"]) { args in
+            let (uri, interface) = try Self.peerArguments(args)
+            do { try links.removePeer(uri, interface: interface) } catch let e as ConfigError {
+                throw AdminError(message: e.message)
+            }
+            return .object(JSONObject())
+        }
+    }
+
+    static func peerArguments(_ args: JSONObject) throws -> (String, String) {
+        guard case .string(let uri)? = args["uri"] else { throw AdminError(message: "uri must be a string") }
+        var interface = ""
+        switch args["interface"] {
+        case nil, .some(.null): break
+        case .some(.string(let s)): interface = s
+        default: throw AdminError(message: "interface must be a string")
+        }
+        return (uri, interface)
+    }
+}

@@ -1,0 +1,242 @@
+import Logging
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A command the admin API answers.
+struct AdminCommand {
+    var name: String
+    var description: String
+    var fields: [String]
+    /// Produces the `response` object, or throws `AdminError` with the message for `error`.
+    var handler: (JSONObject) -> EventLoopFuture<JSONValue>
+}
+
+struct AdminError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// The admin socket: yggdrasil 0.4.7's protocol (one JSON request → one pretty-printed JSON
+/// reply with `status`, `error`, `request`, `response`; `keepalive` keeps the connection), so
+/// Debian's yggdrasilctl drives rhizome unchanged. Requests are capped in size; malformed input
+/// gets an error reply and never affects the node.
+final class AdminServer {
+    let eventLoop: EventLoop
+    let log: Logger
+    private(set) var commands: [String: AdminCommand] = [:]
+    private var channel: Channel?
+    private var socketPath: String?
+
+    /// Largest request accepted; a client that sends more gets an error and is disconnected.
+    static let maxRequestBytes = 1 << 20
+
+    init(eventLoop: EventLoop, log: Logger) {
+        self.eventLoop = eventLoop
+        self.log = log
+        register("list", "List available commands") { [weak self] _ in
+            guard let self else { return self!.eventLoop.makeSucceededFuture(.null) }
+            let list = self.commands.values.sorted { $0.name < $1.name }.map { c -> JSONValue in
+                var o = JSONObject([("command", .string(c.name)), ("description", .string(c.description))])
+                if !c.fields.isEmpty { o["fields"] = .array(c.fields.map(JSONValue.string)) }
+                return .object(o)
+            }
+            return self.eventLoop.makeSucceededFuture(.object(JSONObject([("list", .array(list))])))
+        }
+    }
+
+    func register(_ name: String, _ description: String, fields: [String] = [], _ handler: @escaping (JSONObject) -> EventLoopFuture<JSONValue>) {
+        commands[name.lowercased()] = AdminCommand(name: name.lowercased(), description: description, fields: fields, handler: handler)
+    }
+
+    /// A synchronous handler.
+    func register(_ name: String, _ description: String, fields: [String] = [], sync: @escaping (JSONObject) throws -> JSONValue) {
+        register(name, description, fields: fields) { [eventLoop] args in
+            do { return eventLoop.makeSucceededFuture(try sync(args)) } catch { return eventLoop.makeFailedFuture(error) }
+        }
+    }
+
+    func start(_ endpoint: AdminEndpoint) throws {
+        let bootstrap = ServerBootstrap(group: eventLoop)
+            .serverChannelOption(.backlog, value: 64)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { [weak self] channel in
+                guard let self else { return channel.eventLoop.makeSucceededVoidFuture() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AdminConnectionHandler(server: self))
+                }
+            }
+        switch endpoint {
+        case .unix(let path):
+            try prepareSocketPath(path)
+            channel = try bootstrap.bind(unixDomainSocketPath: path).wait()
+            socketPath = path
+            chmod(path, 0o660)
+            log.info("UNIX admin socket listening on \(path)")
+        case .tcp(let host, let port):
+            channel = try bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1).bind(host: host, port: Int(port)).wait()
+            log.info("TCP admin socket listening on \(channel?.localAddress.map { "\($0)" } ?? "")")
+        }
+    }
+
+    /// A socket file left by a crashed run is removed; one that answers belongs to a running
+    /// node, which is an error. The parent directory is created if missing.
+    private func prepareSocketPath(_ path: String) throws {
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            let dir = String(path[..<slash])
+            var st = stat()
+            if stat(dir, &st) != 0 { try makeDirectories(dir) }
+        }
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw AdminError(message: "admin socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in bytes.enumerated() { buf[i] = b }
+        }
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if connected == 0 {
+            throw AdminError(message: "admin socket \(path) already exists and is in use by another process")
+        }
+        log.debug("Admin socket \(path) already exists, cleaning up")
+        guard unlink(path) == 0 else { throw AdminError(message: "cannot remove stale admin socket \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    private func makeDirectories(_ dir: String) throws {
+        var path = ""
+        for part in dir.split(separator: "/") {
+            path += "/" + part
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw AdminError(message: "cannot create \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    func stop() -> EventLoopFuture<Void> {
+        let done = channel?.close() ?? eventLoop.makeSucceededVoidFuture()
+        return done.always { [socketPath] _ in
+            if let socketPath { unlink(socketPath) }
+        }
+    }
+
+    /// Handles one parsed request value; returns the reply and whether to keep the connection.
+    func handle(requestBytes: [UInt8]) -> EventLoopFuture<(JSONValue, Bool)> {
+        func reply(error: String) -> EventLoopFuture<(JSONValue, Bool)> {
+            eventLoop.makeSucceededFuture((Self.envelope(error: error), false))
+        }
+        guard let text = String(validating: requestBytes, as: UTF8.self),
+              let value = try? HJSONParser.parse(text, strict: true) else {
+            return reply(error: "Failed to find request")
+        }
+        guard case .object(let req) = value else { return reply(error: "Failed to unmarshal request") }
+        let keepalive = req["keepalive"]?.boolValue ?? false
+        guard let nameValue = req["request"] else { return reply(error: "No request specified") }
+        guard case .string(let name) = nameValue else { return reply(error: "Failed to unmarshal request") }
+        guard !name.isEmpty else { return reply(error: "No request specified") }
+        guard let command = commands[name.lowercased()] else {
+            return eventLoop.makeSucceededFuture((Self.envelope(error: "Unknown action '\(name.lowercased())', try 'list' for help"), keepalive))
+        }
+        var args = JSONObject()
+        switch req["arguments"] {
+        case nil, .some(.null): break
+        case .some(.object(let o)): args = o
+        case .some(let other):
+            return eventLoop.makeSucceededFuture((Self.envelope(error: "arguments must be an object, found \(other.typeName)"), keepalive))
+        }
+        return command.handler(args).map { (Self.envelope(response: $0), keepalive) }
+            .flatMapErrorThrowing { error in (Self.envelope(error: "\(error)"), keepalive) }
+    }
+
+    static func envelope(response: JSONValue) -> JSONValue {
+        .object(JSONObject([("status", .string("success")), ("request", .null), ("response", response)]))
+    }
+
+    static func envelope(error: String) -> JSONValue {
+        .object(JSONObject([("status", .string("error")), ("error", .string(error)), ("request", .null), ("response", .null)]))
+    }
+}
+
+/// One admin connection: accumulates bytes, answers each complete JSON value in turn.
+final class AdminConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let server: AdminServer
+    private var buffer: [UInt8] = []
+    private var busy = false
+    private var closed = false
+    private var sawEOF = false
+
+    init(server: AdminServer) { self.server = server }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = unwrapInboundIn(data)
+        if let bytes = chunk.readBytes(length: chunk.readableBytes) { buffer += bytes }
+        if buffer.count > AdminServer.maxRequestBytes {
+            respond(context: context, AdminServer.envelope(error: "request larger than \(AdminServer.maxRequestBytes) bytes"), keep: false)
+            return
+        }
+        process(context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, e == .inputClosed {
+            sawEOF = true
+            process(context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    private func process(context: ChannelHandlerContext) {
+        guard !busy, !closed else { return }
+        guard let n = JSONValueSplitter.firstValueLength(in: buffer) else {
+            if sawEOF {
+                // As 0.4.7: whatever is left (nothing, or a partial value) gets this reply.
+                respond(context: context, AdminServer.envelope(error: "Failed to find request"), keep: false)
+            }
+            return
+        }
+        let request = Array(buffer[0..<n])
+        buffer.removeFirst(n)
+        busy = true
+        server.handle(requestBytes: request).whenComplete { [weak self] result in
+            guard let self else { return }
+            self.busy = false
+            switch result {
+            case .success(let (reply, keep)): self.respond(context: context, reply, keep: keep)
+            case .failure(let error): self.respond(context: context, AdminServer.envelope(error: "\(error)"), keep: false)
+            }
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, _ reply: JSONValue, keep: Bool) {
+        guard !closed else { return }
+        let text = JSONWriter.write(reply) + "\n"
+        var out = context.channel.allocator.buffer(capacity: text.utf8.count)
+        out.writeString(text)
+        if keep {
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            process(context: context)
+        } else {
+            closed = true
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
