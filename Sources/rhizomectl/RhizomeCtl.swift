@@ -1,0 +1,117 @@
+import ArgumentParser
+import RhizomeNode
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Control tool for a running node, rhizome's or yggdrasil 0.4.7's (same admin protocol).
+/// Syntax as yggdrasilctl: `rhizomectl [-endpoint=URI] [-json] COMMAND [key=value ...]`.
+/// Unlike yggdrasilctl 0.4.7, it exits non-zero when it cannot reach the node (2) or the node
+/// answers with an error (1).
+@main
+struct RhizomeCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rhizomectl",
+        abstract: "Query and control a running Rhizome (or Yggdrasil) node through its admin socket.",
+        discussion: """
+        Commands: list, getSelf, getPeers, getDHT, getPaths, getSessions, getTun,
+        getMulticastInterfaces, addPeer uri=URI [interface=NAME], removePeer uri=URI [interface=NAME],
+        getNodeInfo key=KEY, debug_remoteGetSelf|Peers|DHT key=KEY.
+        """)
+
+    @Option(name: [.customLong("endpoint", withSingleDash: true), .customLong("endpoint")],
+            help: ArgumentHelp("Admin endpoint: unix:///path or tcp://host:port.", valueName: "uri"))
+    var endpoint: String?
+    @Flag(name: [.customLong("json", withSingleDash: true), .customLong("json")], help: "Print the node's JSON response.")
+    var json = false
+    @Flag(name: [.customLong("version", withSingleDash: true), .customLong("version")], help: "Print the build name and version.")
+    var version = false
+    @Argument(parsing: .captureForPassthrough, help: "COMMAND [key=value ...]")
+    var words: [String] = []
+
+    static func main() {
+        var args = Array(CommandLine.arguments.dropFirst())
+        // Go-style `-flag=value`, and only known flags before the command.
+        var normalised: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if !a.hasPrefix("-") { normalised += args[i...]; break }
+            let name = String(a.drop { $0 == "-" }.prefix { $0 != "=" })
+            guard ["endpoint", "json", "version", "h", "help"].contains(name) else {
+                fail("flag provided but not defined: -\(name)\n" + helpMessage(), code: 2)
+            }
+            if let eq = a.firstIndex(of: "=") {
+                let value = String(a[a.index(after: eq)...])
+                if name == "endpoint" { normalised += ["-endpoint", value] } else if value != "false" { normalised.append("-" + name) }
+            } else {
+                normalised.append(a)
+            }
+            i += 1
+        }
+        args = normalised
+        do {
+            var command = try parse(args)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        var line = message
+        if !line.hasSuffix("\n") { line += "\n" }
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress!, $0.count) }
+        Glibc.exit(code)
+    }
+
+    mutating func run() throws {
+        if version {
+            print("Build name: \(BuildInfo.name)")
+            print("Build version: \(BuildInfo.version)")
+            print("To get the version of the running node, run rhizomectl getSelf")
+            return
+        }
+        guard let command = words.first else {
+            print(Self.helpMessage())
+            return
+        }
+        var arguments: [(String, String)] = []
+        for word in words.dropFirst() {
+            guard let eq = word.firstIndex(of: "=") else { continue }
+            let key = String(word[..<eq])
+            arguments.removeAll { $0.0 == key }
+            arguments.append((key, String(word[word.index(after: eq)...])))
+        }
+        let target = endpoint ?? Self.defaultEndpoint()
+        let reply: JSONObject
+        do {
+            reply = try AdminClient.call(endpoint: target, command: command, arguments: arguments)
+        } catch {
+            Self.fail("rhizomectl: \(error)", code: 2)
+        }
+        if reply["status"]?.stringValue == "error" {
+            Self.fail("rhizomectl: the node returned an error: \(reply["error"]?.stringValue ?? "(no error text)")", code: 1)
+        }
+        let response = reply["response"] ?? .null
+        if json {
+            print(JSONWriter.write(response))
+            return
+        }
+        print(Render.text(command: command.lowercased(), response: response), terminator: "")
+    }
+
+    /// As yggdrasilctl: the AdminListen of the default config file if it names one, else the
+    /// built-in default. A yggdrasil config at Debian's path is tried too.
+    static func defaultEndpoint() -> String {
+        for path in [NodeConfig.defaultConfigPath, "/etc/yggdrasil/yggdrasil.conf"] {
+            guard let bytes = try? ConfigSource.readFile(path), let text = String(validating: bytes, as: UTF8.self),
+                  case .object(let obj)? = try? HJSONParser.parse(text),
+                  case .string(let admin)? = obj.lookup(caseInsensitive: "AdminListen"),
+                  !admin.isEmpty, admin != "none" else { continue }
+            return admin
+        }
+        return NodeConfig.defaultAdminListen
+    }
+}
