@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .library(name: "Rhizome", targets: ["RhizomeNode"]),
         .executable(name: "rhizome", targets: ["rhizome"]),
+        .executable(name: "rhizomectl", targets: ["rhizomectl"]),
+        .executable(name: "rhizome-sim", targets: ["rhizome-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -23,13 +25,15 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        .target(name: "CTun"),
         .target(name: "RhizomeCrypto", dependencies: ["CSodium"]),
         .target(name: "RhizomeCore", dependencies: ["RhizomeCrypto"]),
         .target(name: "RhizomeIPv6", dependencies: ["RhizomeCrypto"]),
+        .target(name: "RhizomeSessions", dependencies: ["RhizomeCrypto", "RhizomeCore"]),
         .target(
             name: "RhizomeNode",
             dependencies: [
-                "RhizomeCore", "RhizomeIPv6", "RhizomeCrypto",
+                "RhizomeCore", "RhizomeSessions", "RhizomeIPv6", "RhizomeCrypto", "CTun",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -45,8 +49,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "RhizomeSim", dependencies: ["RhizomeCore", "RhizomeCrypto"]),
+        .executableTarget(
+            name: "rhizome-sim",
+            dependencies: [
+                "RhizomeSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RhizomeSimTests", dependencies: ["RhizomeSim"]),
+        .executableTarget(
+            name: "rhizomectl",
+            dependencies: [
+                "RhizomeNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "RhizomeCryptoTests", dependencies: ["RhizomeCrypto", "RhizomeIPv6"], exclude: ["Vectors"]),
         .testTarget(name: "RhizomeCoreTests", dependencies: ["RhizomeCore", "RhizomeCrypto"]),
+        .testTarget(name: "RhizomeSessionsTests", dependencies: ["RhizomeSessions", "RhizomeIPv6", "RhizomeCore", "RhizomeCrypto"]),
+        .testTarget(name: "RhizomeIPv6Tests", dependencies: ["RhizomeIPv6", "RhizomeCrypto"]),
         .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode"]),
         .target(name: "RhizomeTestSupport", path: "Tests/RhizomeTestSupport"),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeTestSupport"]),

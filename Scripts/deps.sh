@@ -4,7 +4,7 @@
 #   yggdrasil      the 0.4.7 reference peer the interop tests run against
 #   iperf3 iproute2 iputils-ping  namespace tests and benchmarks
 set -euo pipefail
-packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping)
+packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -105,8 +105,10 @@ extension Router {
         var forward: LinkID?
         switch hop {
         case .link(let l): forward = l
-        case .here: forward = nil
-        case .deadEnd:
+        case .here, .deadEnd:
+            // No link to forward to: only the destination may keep the path. (`.here` also
+            // means "no peer is closer to these coordinates than we are", which happens for a
+            // stale label that now points at us; Go's `_treeLookup` returns nil for both.)
             if dest != localKey {
                 if let link { send(teardown, on: link) }
                 return

@@ -65,11 +65,64 @@ extension Daemon {
         }
 
         admin.register("getSessions", "Show established traffic sessions with remote nodes") { _ in
-            .object(JSONObject([("sessions", .array([]))]))
+            let list: [JSONValue] = runtime.sessions.sessionSummaries(now: runtime.now).map { s in
+                .object(JSONObject([
+                    ("address", .string(Address(key: s.key).description)),
+                    ("key", .string(s.key.hex)),
+                    ("bytes_recvd", .int(s.bytesReceived)),
+                    ("bytes_sent", .int(s.bytesSent)),
+                    ("uptime", .number("\(s.uptime)")),
+                ]))
+            }
+            return .object(JSONObject([("sessions", .array(list))]))
         }
 
         admin.register("getTun", "Show information about the node's TUN interface") { _ in
-            .object(JSONObject([("enabled", .bool(false))]))
+            guard let tun = runtime.tun else { return .object(JSONObject([("enabled", .bool(false))])) }
+            return .object(JSONObject([("enabled", .bool(true)), ("name", .string(tun.name)), ("mtu", .int(tun.mtu))]))
+        }
+
+        admin.register("getNodeInfo", "Request nodeinfo from a remote node by its public key", fields: ["key"]) { args in
+            guard let proto = runtime.proto else { return admin.eventLoop.makeFailedFuture(AdminError(message: "not running")) }
+            guard case .string(let hex)? = args["key"] else {
+                return admin.eventLoop.makeFailedFuture(AdminError(message: "No remote public key supplied"))
+            }
+            guard let key = PublicKey(hex: hex) else {
+                return admin.eventLoop.makeFailedFuture(AdminError(message: "Failed to decode public key: \(hex) is not 64 hex digits"))
+            }
+            return proto.request(.nodeInfo, to: key).flatMapThrowing { body in
+                guard let text = String(validating: body, as: UTF8.self), let value = try? HJSONParser.parse(text, strict: true) else {
+                    throw AdminError(message: "the remote node's NodeInfo is not valid JSON")
+                }
+                return .object(JSONObject([(key.hex, value)]))
+            }
+        }
+
+        for (name, kind) in [("debug_remoteGetSelf", ProtoHandler.Kind.debugSelf), ("debug_remoteGetPeers", .debugPeers), ("debug_remoteGetDHT", .debugDHT)] {
+            admin.register(name, "Debug use only", fields: ["key"]) { args in
+                guard let proto = runtime.proto else { return admin.eventLoop.makeFailedFuture(AdminError(message: "not running")) }
+                guard case .string(let hex)? = args["key"], let key = PublicKey(hex: hex) else {
+                    return admin.eventLoop.makeFailedFuture(AdminError(message: "key must be 64 hex digits"))
+                }
+                return proto.request(kind, to: key).flatMapThrowing { body in
+                    let inner: JSONValue
+                    if kind == .debugSelf {
+                        guard let text = String(validating: body, as: UTF8.self), let v = try? HJSONParser.parse(text, strict: true) else {
+                            throw AdminError(message: "the remote node's answer is not valid JSON")
+                        }
+                        inner = v
+                    } else {
+                        var keys: [JSONValue] = []
+                        var i = 0
+                        while i + 32 <= body.count {
+                            keys.append(.string(PublicKey(bytes: body[i..<i + 32])!.hex))
+                            i += 32
+                        }
+                        inner = keys.isEmpty ? .object(JSONObject()) : .object(JSONObject([("keys", .array(keys))]))
+                    }
+                    return .object(JSONObject([(Address(key: key).description, inner)]))
+                }
+            }
         }
 
         admin.register("getMulticastInterfaces", "Show which interfaces multicast is enabled on") { _ in

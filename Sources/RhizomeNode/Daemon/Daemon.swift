@@ -18,6 +18,7 @@ public final class Daemon {
     let runtime: NodeRuntime
     let links: LinkManager
     var admin: AdminServer?
+    var tunChannel: Channel?
 
     public init(config: NodeConfig, keys: SigningKeyPair, logger: Logger) throws {
         self.config = config
@@ -31,8 +32,17 @@ public final class Daemon {
         links.events = runtime
     }
 
-    /// Opens the admin socket and the listeners, and dials the configured peers.
+    /// Opens the TUN interface, the admin socket and the listeners, and dials the configured peers.
     public func start() throws {
+        let proto = ProtoHandler(eventLoop: links.eventLoop, localKey: keys.publicKey,
+                                 nodeInfo: NodeInfo.document(config: config.nodeInfo, privacy: config.nodeInfoPrivacy))
+        let runtime = self.runtime
+        proto.sendToKey = { [weak runtime] key, data in runtime?.sendSession(data, to: key) }
+        proto.selfCoords = { [weak runtime] in runtime?.router.coords ?? [] }
+        proto.peerKeys = { [weak runtime] in runtime?.router.peerStatus.map(\.key) ?? [] }
+        proto.dhtKeys = { [weak runtime] in runtime?.router.dhtEntries.map(\.key) ?? [] }
+        try links.eventLoop.submit { runtime.proto = proto }.wait()
+        try startTUN()
         if config.adminListen != "none" && !config.adminListen.isEmpty {
             let server = AdminServer(eventLoop: links.eventLoop, log: log)
             registerAdminCommands(server)
@@ -55,6 +65,32 @@ public final class Daemon {
                 }
             }
         }.wait()
+    }
+
+    private func startTUN() throws {
+        guard !["none", "dummy"].contains(config.ifName) else {
+            log.debug("Not starting TUN as IfName is none or dummy")
+            return
+        }
+        let requested = min(Int(config.ifMTU), TunDevice.maximumMTU)
+        let device = try TunDevice(name: config.ifName == "auto" ? nil : config.ifName, mtu: requested,
+                                   address: Address(key: keys.publicKey))
+        let runtime = self.runtime
+        try links.eventLoop.submit {
+            runtime.tun = device
+            runtime.ipv6.setMTU(device.mtu)
+        }.wait()
+        tunChannel = try TunChannel.start(device: device, on: links.eventLoop, onPacket: { [weak runtime] packet in
+            runtime?.tunPacket(packet)
+        }, onReadComplete: { [weak runtime] in
+            runtime?.tunReadComplete()
+        })
+        if requested != device.mtu {
+            log.warning("Interface MTU \(config.ifMTU) automatically adjusted to \(device.mtu) (supported range is 1280-53049)")
+        }
+        log.info("Interface name: \(device.name)")
+        log.info("Interface IPv6: \(Address(key: keys.publicKey))/7")
+        log.info("Interface MTU: \(device.mtu)")
     }
 
     /// Logs the identity, starts, then blocks until SIGINT or SIGTERM. SIGHUP is taken too, so a
@@ -83,6 +119,7 @@ public final class Daemon {
             break
         }
         try? admin?.stop().wait()
+        try? tunChannel?.close().wait()
         try? links.eventLoop.flatSubmit { self.links.stop() }.wait()
         try? group.syncShutdownGracefully()
     }

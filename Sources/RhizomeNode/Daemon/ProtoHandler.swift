@@ -1,0 +1,109 @@
+import NIOCore
+import RhizomeCore
+import RhizomeCrypto
+import RhizomeIPv6
+
+/// Yggdrasil's in-band protocol messages (session payloads starting 0x02): NodeInfo and the
+/// remote debug requests (getSelf, getPeers, getDHT), answered for anyone, and asked on behalf of
+/// the admin API with a 6 s wait. At most one request per (kind, key) is outstanding; a newer one
+/// replaces it, as in 0.4.7.
+final class ProtoHandler {
+    enum Kind: UInt8 { case nodeInfo = 1, debugSelf = 0x11, debugPeers = 0x13, debugDHT = 0x15 }
+
+    static let typeProtocol: UInt8 = 0x02
+    static let nodeInfoRequest: UInt8 = 0x01
+    static let nodeInfoResponse: UInt8 = 0x02
+    static let debug: UInt8 = 0xFF
+    static let debugSelfRequest: UInt8 = 0x01, debugSelfResponse: UInt8 = 0x02
+    static let debugPeersRequest: UInt8 = 0x03, debugPeersResponse: UInt8 = 0x04
+    static let debugDHTRequest: UInt8 = 0x05, debugDHTResponse: UInt8 = 0x06
+    /// How long the admin API waits for a remote answer.
+    static let timeout = TimeAmount.seconds(6)
+    /// Largest session payload: keys in getPeers/getDHT answers stop before this.
+    static let maxPayload = 53049
+    /// Outstanding remote requests at most (each waits at most `timeout`).
+    static let maxPending = 4096
+
+    let eventLoop: EventLoop
+    let nodeInfo: [UInt8]
+    /// Sends a session payload (core type byte included) to a key.
+    var sendToKey: (PublicKey, [UInt8]) -> Void = { _, _ in }
+    /// Reads the router's state for debug answers.
+    var selfCoords: () -> [PeerPort] = { [] }
+    var peerKeys: () -> [PublicKey] = { [] }
+    var dhtKeys: () -> [PublicKey] = { [] }
+    let localKey: PublicKey
+    private var pending: [Pending: EventLoopPromise<[UInt8]>] = [:]
+
+    struct Pending: Hashable { var kind: Kind; var key: PublicKey }
+
+    init(eventLoop: EventLoop, localKey: PublicKey, nodeInfo: String) {
+        self.eventLoop = eventLoop
+        self.localKey = localKey
+        self.nodeInfo = Array(nodeInfo.utf8)
+    }
+
+    /// A payload whose first byte is 0x02 arrived from `from`.
+    func handle(_ data: [UInt8], from: PublicKey) {
+        guard data.count >= 2, data[0] == Self.typeProtocol else { return }
+        switch data[1] {
+        case Self.nodeInfoRequest:
+            sendToKey(from, [Self.typeProtocol, Self.nodeInfoResponse] + nodeInfo)
+        case Self.nodeInfoResponse:
+            complete(.nodeInfo, from, Array(data[2...]))
+        case Self.debug where data.count >= 3:
+            let body = Array(data[3...])
+            switch data[2] {
+            case Self.debugSelfRequest:
+                let coords = "[" + selfCoords().map(String.init).joined(separator: " ") + "]"
+                let json = JSONWriter.write(.object(JSONObject([("coords", .string(coords)), ("key", .string(localKey.hex))])), indent: nil)
+                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugSelfResponse] + Array(json.utf8))
+            case Self.debugPeersRequest:
+                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugPeersResponse] + Self.packKeys(peerKeys()))
+            case Self.debugDHTRequest:
+                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugDHTResponse] + Self.packKeys(dhtKeys()))
+            case Self.debugSelfResponse: complete(.debugSelf, from, body)
+            case Self.debugPeersResponse: complete(.debugPeers, from, body)
+            case Self.debugDHTResponse: complete(.debugDHT, from, body)
+            default: break
+            }
+        default:
+            break
+        }
+    }
+
+    static func packKeys(_ keys: [PublicKey]) -> [UInt8] {
+        var out: [UInt8] = []
+        for k in keys where out.count + 32 + 3 <= maxPayload { k.append(to: &out) }
+        return out
+    }
+
+    private func complete(_ kind: Kind, _ from: PublicKey, _ body: [UInt8]) {
+        pending.removeValue(forKey: Pending(kind: kind, key: from))?.succeed(body)
+    }
+
+    /// Asks `key` and waits for the answer body (bytes after the response type).
+    func request(_ kind: Kind, to key: PublicKey) -> EventLoopFuture<[UInt8]> {
+        let id = Pending(kind: kind, key: key)
+        if pending.count >= Self.maxPending, pending[id] == nil {
+            return eventLoop.makeFailedFuture(AdminError(message: "too many outstanding remote requests"))
+        }
+        let promise = eventLoop.makePromise(of: [UInt8].self)
+        pending.removeValue(forKey: id)?.fail(AdminError(message: "superseded by a newer request"))
+        pending[id] = promise
+        let payload: [UInt8]
+        switch kind {
+        case .nodeInfo: payload = [Self.typeProtocol, Self.nodeInfoRequest]
+        case .debugSelf: payload = [Self.typeProtocol, Self.debug, Self.debugSelfRequest]
+        case .debugPeers: payload = [Self.typeProtocol, Self.debug, Self.debugPeersRequest]
+        case .debugDHT: payload = [Self.typeProtocol, Self.debug, Self.debugDHTRequest]
+        }
+        sendToKey(key, payload)
+        eventLoop.scheduleTask(in: Self.timeout) { [weak self] in
+            guard let self, let p = self.pending[id], p.futureResult === promise.futureResult else { return }
+            self.pending[id] = nil
+            p.fail(AdminError(message: kind == .nodeInfo ? "Timed out waiting for response" : "timeout"))
+        }
+        return promise.futureResult
+    }
+}

@@ -1,0 +1,205 @@
+import RhizomeCrypto
+
+/// The state kept for one remote key (spec §4.5), with ironwood's field names.
+///
+/// Key indexing: we advertise `send` (index `localKeySeq`) as our current key and `nextLocal` as
+/// our next; the remote's `current` has index `remoteKeySeq`, its `next` index `remoteKeySeq + 1`.
+struct Session: TimedEntry, Sendable {
+    let remote: PublicKey
+    /// The remote's static X25519 key, converted once; nil if libsodium refuses the key (then no
+    /// INIT/ACK can be sent to it).
+    let remoteStatic: BoxPublicKey?
+    let generation: UInt64
+    /// Monotonic time of creation (for `uptime`).
+    let since: Double
+
+    /// Last accepted init/ack seq of the remote.
+    var seq: UInt64
+    var remoteKeySeq: UInt64 = 0
+    var current: BoxPublicKey
+    var next: BoxPublicKey
+    var localKeySeq: UInt64 = 0
+    var recv: BoxKeyPair
+    var send: BoxKeyPair
+    var nextLocal: BoxKeyPair
+    /// DH(current, recv); nil when libsodium refuses `current` (a low-order key).
+    var recvShared: BoxSharedKey?
+    /// DH(current, send); nil likewise.
+    var sendShared: BoxSharedKey?
+    var recvNonce: UInt64 = 0
+    var sendNonce: UInt64 = 0
+    /// Time of the last throttled success action of RECEIVE; nil = never.
+    var rotated: Double?
+    /// When the idle timer fires.
+    var expiry: Double
+
+    /// DH(next, send) and DH(next, recv), the keys of the two "fromNext" rows of RECEIVE. ironwood
+    /// recomputes them per packet; we cache them until `next`, `send` or `recv` changes (all such
+    /// changes go through `fixShared`). In steady state one side decrypts every packet through
+    /// "fromNext and toSend" for up to a minute, so this saves one X25519 per packet.
+    var nextSendCache: CachedShared = .unknown
+    var nextRecvCache: CachedShared = .unknown
+
+    var rx: UInt64 = 0
+    var tx: UInt64 = 0
+
+    enum CachedShared: Sendable {
+        case unknown
+        case known(BoxSharedKey?)
+    }
+
+    /// SESSION_FOR step 2: a new session from a decrypted init/ack, with three fresh key pairs.
+    init<R: RandomSource>(remote: PublicKey, remoteStatic: BoxPublicKey?, from h: Handshake, generation: UInt64, now: Double, random: inout R) {
+        self.remote = remote
+        self.remoteStatic = remoteStatic
+        self.generation = generation
+        self.since = now
+        seq = h.seq &- 1
+        current = h.current
+        next = h.next
+        recv = BoxKeyPair.generate(using: &random)
+        send = BoxKeyPair.generate(using: &random)
+        nextLocal = BoxKeyPair.generate(using: &random)
+        expiry = now + SessionConstants.sessionTimeout
+        fixShared(recvNonce: 0, sendNonce: 0)
+    }
+
+    /// "Recompute shared keys (r, s)".
+    mutating func fixShared(recvNonce r: UInt64, sendNonce s: UInt64, knownRecvShared: BoxSharedKey?? = nil) {
+        recvShared = knownRecvShared ?? BoxSharedKey(theirs: current, ours: recv.secretKey)
+        sendShared = BoxSharedKey(theirs: current, ours: send.secretKey)
+        recvNonce = r
+        sendNonce = s
+        nextSendCache = .unknown
+        nextRecvCache = .unknown
+    }
+
+    /// recv := send, send := nextLocal, nextLocal := new, localKeySeq += 1 (shared keys not touched).
+    mutating func advanceLocalKeys<R: RandomSource>(random: inout R) {
+        recv = send
+        send = nextLocal
+        nextLocal = BoxKeyPair.generate(using: &random)
+        localKeySeq &+= 1
+    }
+
+    /// The handshake we advertise (our INIT, or ACK with type 0x02).
+    func handshake(seq: UInt64) -> Handshake {
+        Handshake(current: send.publicKey, next: nextLocal.publicKey, keySeq: localKeySeq, seq: seq)
+    }
+
+    /// INIT/ACK with a newer seq: UPDATE (§4.6). Returns false (and changes nothing) if not newer.
+    mutating func update<R: RandomSource>(with h: Handshake, now: Double, random: inout R) -> Bool {
+        guard h.seq > seq else { return false }
+        current = h.current
+        next = h.next
+        seq = h.seq
+        remoteKeySeq = h.keySeq
+        advanceLocalKeys(random: &random)
+        fixShared(recvNonce: 0, sendNonce: sendNonce)  // the send nonce is deliberately kept
+        expiry = now + SessionConstants.sessionTimeout
+        return true
+    }
+
+    /// ENCRYPT_AND_SEND. Nil if our send key cannot be computed (the remote advertised a low-order
+    /// key; ironwood would send with a key anyone can derive, we send nothing).
+    mutating func seal<R: RandomSource>(_ data: UnsafeRawBufferPointer, now: Double, random: inout R) -> [UInt8]? {
+        sendNonce &+= 1
+        if sendNonce == 0 {
+            // Unreachable in practice (2^64 packets): rotate our keys and go out with nonce 0.
+            advanceLocalKeys(random: &random)
+            fixShared(recvNonce: 0, sendNonce: 0)
+        }
+        guard let shared = sendShared else { return nil }
+        let out = SessionWire.sealTraffic(
+            localKeySeq: localKeySeq, remoteKeySeq: remoteKeySeq, nonce: sendNonce,
+            nextPublic: nextLocal.publicKey, data: data, shared: shared)
+        tx &+= UInt64(data.count)
+        expiry = now + SessionConstants.sessionTimeout
+        return out
+    }
+
+    enum ReceiveOutcome {
+        /// Authenticated: hand `data` upward.
+        case deliver([UInt8])
+        /// Unknown key-index combination or failed authentication: send INIT, drop.
+        case sendInit
+        /// Malformed, or a replay in the ordinary case: silent drop.
+        case malformed
+        case replay
+        /// Authenticated but shorter than the 32-byte next key (ironwood would crash): dropped.
+        case shortPlaintext
+    }
+
+    private enum Row { case ordinary, nextSend, nextRecv }
+
+    /// RECEIVE(S, msg), §4.6: classification, decryption, the 60 s throttle, ROTATE.
+    mutating func receive<R: RandomSource>(_ msg: UnsafeRawBufferPointer, now: Double, random: inout R) -> ReceiveOutcome {
+        guard let (a, b, n, offset) = SessionWire.parseTrafficHeader(msg) else { return .malformed }
+        let fromCurrent = a == remoteKeySeq
+        let fromNext = a == remoteKeySeq &+ 1
+        let toRecv = b &+ 1 == localKeySeq
+        let toSend = b == localKeySeq
+        let row: Row
+        let key: BoxSharedKey?
+        if fromCurrent && toRecv {
+            guard n > recvNonce else { return .replay }
+            row = .ordinary
+            key = recvShared
+        } else if fromNext && toSend {
+            row = .nextSend
+            if case .known(let k) = nextSendCache { key = k } else {
+                key = BoxSharedKey(theirs: next, ours: send.secretKey)
+                nextSendCache = .known(key)
+            }
+        } else if fromNext && toRecv {
+            row = .nextRecv
+            if case .known(let k) = nextRecvCache { key = k } else {
+                key = BoxSharedKey(theirs: next, ours: recv.secretKey)
+                nextRecvCache = .known(key)
+            }
+        } else {
+            return .sendInit
+        }
+        let boxed = UnsafeRawBufferPointer(rebasing: msg[offset...])
+        guard let key, boxed.count >= BoxSharedKey.overhead else { return .sendInit }
+        var ok = false
+        var plain = [UInt8](unsafeUninitializedCapacity: boxed.count - BoxSharedKey.overhead) { buf, count in
+            ok = key.open(boxed, nonce: n, into: UnsafeMutableRawBufferPointer(buf))
+            count = ok ? buf.count : 0
+        }
+        guard ok else { return .sendInit }
+        guard plain.count >= 32 else { return .shortPlaintext }
+        if rotated.map({ now - $0 > SessionConstants.rotationThrottle }) ?? true {
+            switch row {
+            case .ordinary:
+                recvNonce = n
+            case .nextSend, .nextRecv:
+                // ROTATE(n, innerKey). After it, recvShared = DH(old next, old send): the key
+                // just used when the row was "fromNext and toSend".
+                let innerKey = BoxPublicKey(bytes: Array(plain[0..<32]))!
+                current = next
+                next = innerKey
+                remoteKeySeq &+= 1
+                advanceLocalKeys(random: &random)
+                fixShared(recvNonce: n, sendNonce: 0, knownRecvShared: row == .nextSend ? .some(key) : nil)
+            }
+            rotated = now
+        }
+        plain.removeFirst(32)
+        rx &+= UInt64(plain.count)
+        expiry = now + SessionConstants.sessionTimeout
+        return .deliver(plain)
+    }
+}
+
+/// A packet waiting for the handshake (BUFFER_AND_INIT), with the keys our INIT advertises.
+struct PendingInit: TimedEntry, Sendable {
+    let generation: UInt64
+    let remoteStatic: BoxPublicKey?
+    /// Template: current = c.pub, next = n.pub, keySeq 0, seq = Unix time at creation.
+    let template: Handshake
+    let currentPair: BoxKeyPair
+    let nextPair: BoxKeyPair
+    var data: [UInt8]
+    var expiry: Double
+}

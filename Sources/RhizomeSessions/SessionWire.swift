@@ -1,0 +1,142 @@
+import RhizomeCore
+import RhizomeCrypto
+
+/// Sizes, types and timers of ironwood's encrypted layer (spec sessions-and-ipv6.md §4.1, §9).
+/// Durations are in seconds.
+public enum SessionConstants {
+    public static let typeDummy: UInt8 = 0x00
+    public static let typeInit: UInt8 = 0x01
+    public static let typeAck: UInt8 = 0x02
+    public static let typeTraffic: UInt8 = 0x03
+
+    /// INIT and ACK: type ‖ E ‖ tag ‖ box(sig ‖ current ‖ next ‖ keySeq ‖ seq).
+    public static let handshakeSize = 1 + 32 + 16 + 64 + 32 + 32 + 8 + 8
+    /// Smallest TRAFFIC message: type, three one-byte uvarints, tag, next key.
+    public static let trafficMinimumSize = 1 + 1 + 1 + 1 + 16 + 32
+    /// Largest TRAFFIC overhead: the minimum plus 9 more bytes for each uvarint.
+    public static let trafficMaximumOverhead = trafficMinimumSize + 3 * 9
+    /// Largest `data` a SEND accepts: the network MTU minus the worst-case TRAFFIC overhead (53050).
+    public static let mtu = Constants.networkMTU - trafficMaximumOverhead
+
+    /// A session not used (send, successful receive, accepted update) for this long is deleted.
+    public static let sessionTimeout: Double = 60
+    /// A pending-init buffer lives this long after the last packet was buffered.
+    public static let bufferTimeout: Double = 60
+    /// Success actions of RECEIVE (rotation, recvNonce) run at most once per this interval.
+    public static let rotationThrottle: Double = 60
+}
+
+/// The decrypted, verified content of an INIT or ACK (§4.3).
+struct Handshake: Equatable, Sendable {
+    /// The sender's session key with index `keySeq`.
+    var current: BoxPublicKey
+    /// The sender's session key with index `keySeq + 1`.
+    var next: BoxPublicKey
+    var keySeq: UInt64
+    /// Unix seconds when built.
+    var seq: UInt64
+}
+
+enum SessionWire {
+    /// Builds an INIT (`type` 0x01) or ACK (0x02) for `recipient` (its static X25519 key), signed by
+    /// `signer`, boxed with the one-time pair `ephemeral` and nonce 0 (§4.3). Nil if libsodium
+    /// refuses the recipient key (low order).
+    static func sealHandshake(
+        type: UInt8, _ h: Handshake, signer: SigningKeyPair, recipient: BoxPublicKey, ephemeral: BoxKeyPair
+    ) -> [UInt8]? {
+        guard let shared = BoxSharedKey(theirs: recipient, ours: ephemeral.secretKey) else { return nil }
+        // Layout being filled: type ‖ E ‖ [tag ‖ sig ‖ current ‖ next ‖ keySeq ‖ seq]; the bracket
+        // is sealed in place. Signed bytes = E ‖ current ‖ next ‖ keySeq ‖ seq = out[1..<33] ‖ out[113..<193].
+        var out = [UInt8]()
+        out.reserveCapacity(SessionConstants.handshakeSize)
+        out.append(type)
+        out.append(contentsOf: ephemeral.publicKey.bytes)
+        out.append(contentsOf: repeatElement(0, count: BoxSharedKey.overhead + Signature.byteCount))
+        out.append(contentsOf: h.current.bytes)
+        out.append(contentsOf: h.next.bytes)
+        appendBigEndian(h.keySeq, to: &out)
+        appendBigEndian(h.seq, to: &out)
+        var signed = [UInt8]()
+        signed.reserveCapacity(112)
+        signed.append(contentsOf: out[1..<33])
+        signed.append(contentsOf: out[113..<193])
+        let sig = signer.sign(signed)
+        out.withUnsafeMutableBytes { raw in
+            sig.withUnsafeBytes { s in
+                UnsafeMutableRawBufferPointer(rebasing: raw[49..<113]).copyMemory(from: s)
+            }
+            shared.seal(UnsafeRawBufferPointer(rebasing: raw[49...]), nonce: 0,
+                        into: UnsafeMutableRawBufferPointer(rebasing: raw[33...]))
+        }
+        return out
+    }
+
+    /// Opens and verifies an INIT/ACK from `sender` with our static X25519 secret. Nil on a wrong
+    /// size, a box that does not open, or a bad signature (all silent drops in ironwood).
+    static func openHandshake(_ msg: UnsafeRawBufferPointer, ourStatic: BoxSecretKey, sender: PublicKey) -> Handshake? {
+        guard msg.count == SessionConstants.handshakeSize else { return nil }
+        guard let ephemeral = BoxPublicKey(bytes: Array(msg[1..<33])),
+              let shared = BoxSharedKey(theirs: ephemeral, ours: ourStatic) else { return nil }
+        // Plaintext goes after a copy of E so the signed bytes are contiguous: E ‖ sig ‖ rest.
+        var buf = [UInt8](repeating: 0, count: 32 + 144)
+        let ok = buf.withUnsafeMutableBytes { b in
+            b.copyMemory(from: UnsafeRawBufferPointer(rebasing: msg[1..<33]))
+            return shared.open(UnsafeRawBufferPointer(rebasing: msg[33...]), nonce: 0,
+                               into: UnsafeMutableRawBufferPointer(rebasing: b[32...]))
+        }
+        guard ok else { return nil }
+        return buf.withUnsafeBytes { b -> Handshake? in
+            let sig = Signature(bytes: UnsafeRawBufferPointer(rebasing: b[32..<96]))!
+            var signed = [UInt8]()
+            signed.reserveCapacity(112)
+            signed.append(contentsOf: b[0..<32])
+            signed.append(contentsOf: b[96..<176])
+            guard Ed25519.verify(sig, message: signed, publicKey: sender) else { return nil }
+            return Handshake(
+                current: BoxPublicKey(bytes: Array(b[96..<128]))!,
+                next: BoxPublicKey(bytes: Array(b[128..<160]))!,
+                keySeq: UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 160, as: UInt64.self)),
+                seq: UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 168, as: UInt64.self)))
+        }
+    }
+
+    /// header ‖ box(nextPublic ‖ data) (§4.4), built in one allocation and sealed in place.
+    static func sealTraffic(
+        localKeySeq: UInt64, remoteKeySeq: UInt64, nonce: UInt64,
+        nextPublic: BoxPublicKey, data: UnsafeRawBufferPointer, shared: BoxSharedKey
+    ) -> [UInt8] {
+        let header = 1 + Uvarint.encodedLength(localKeySeq) + Uvarint.encodedLength(remoteKeySeq) + Uvarint.encodedLength(nonce)
+        var out = [UInt8]()
+        out.reserveCapacity(header + BoxSharedKey.overhead + 32 + data.count)
+        out.append(SessionConstants.typeTraffic)
+        Uvarint.encode(localKeySeq, into: &out)
+        Uvarint.encode(remoteKeySeq, into: &out)
+        Uvarint.encode(nonce, into: &out)
+        out.append(contentsOf: repeatElement(0, count: BoxSharedKey.overhead))
+        out.append(contentsOf: nextPublic.bytes)
+        out.append(contentsOf: data)
+        out.withUnsafeMutableBytes { raw in
+            shared.seal(UnsafeRawBufferPointer(rebasing: raw[(header + BoxSharedKey.overhead)...]), nonce: nonce,
+                        into: UnsafeMutableRawBufferPointer(rebasing: raw[header...]))
+        }
+        return out
+    }
+
+    /// The three header uvarints of a TRAFFIC message and where the box starts. Nil when the
+    /// message is shorter than 52 bytes, not TRAFFIC, or a uvarint is truncated or overflows.
+    static func parseTrafficHeader(_ msg: UnsafeRawBufferPointer) -> (senderKeySeq: UInt64, receiverKeySeq: UInt64, nonce: UInt64, boxOffset: Int)? {
+        guard msg.count >= SessionConstants.trafficMinimumSize, msg[0] == SessionConstants.typeTraffic else { return nil }
+        do throws(WireError) {
+            let a = try Uvarint.decode(msg, at: 1)
+            let b = try Uvarint.decode(msg, at: 1 + a.length)
+            let n = try Uvarint.decode(msg, at: 1 + a.length + b.length)
+            return (a.value, b.value, n.value, 1 + a.length + b.length + n.length)
+        } catch {
+            return nil
+        }
+    }
+
+    static func appendBigEndian(_ v: UInt64, to out: inout [UInt8]) {
+        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,314 @@
+import RhizomeCore
+import RhizomeCrypto
+
+/// Which network the checks compare against.
+public enum Expectation: String, Codable, Sendable {
+    /// The links that are up now: each connected component must have converged on its own.
+    case live
+    /// Every topology edge, up or not (a network that is partitioned for good must fail this).
+    case full
+}
+
+/// Invariants (1) and (2): one root per component, equal to its smallest key, agreed by all with
+/// the root's own seq; every node's DHT predecessor is its true keyspace predecessor.
+public struct StateCheck: Codable, Equatable, Sendable {
+    public var components = 0
+    /// Distinct (root key) values held across all nodes.
+    public var distinctRoots = 0
+    /// Nodes whose root is not the smallest key of their component.
+    public var wrongRoot = 0
+    /// Nodes with the right root but not the root's current seq.
+    public var wrongRootSeq = 0
+    /// Nodes whose valid predecessor is not the largest smaller key of their component (the
+    /// smallest key must have none).
+    public var wrongPredecessor = 0
+    /// Nodes whose successor (the path ending at them) is not the next larger key of their
+    /// component (the largest key must have none). Reported, not part of convergence.
+    public var wrongSuccessor = 0
+    /// A few offending nodes, for the log.
+    public var examples: [String] = []
+
+    public var rootOK: Bool { wrongRoot == 0 && wrongRootSeq == 0 }
+    public var predecessorOK: Bool { wrongPredecessor == 0 }
+    public var converged: Bool { rootOK && predecessorOK }
+}
+
+/// Summary of a distribution.
+public struct Summary: Codable, Equatable, Sendable {
+    public var count = 0
+    public var mean = 0.0
+    public var max = 0.0
+
+    init(_ values: [Double]) {
+        count = values.count
+        guard !values.isEmpty else { return }
+        mean = rounded(values.reduce(0, +) / Double(values.count))
+        max = rounded(values.max()!)
+    }
+}
+
+func rounded(_ x: Double, _ places: Double = 10_000) -> Double { (x * places).rounded() / places }
+
+/// One traffic round: every pair sends once.
+public struct RoundResult: Codable, Equatable, Sendable {
+    public var sent = 0
+    public var delivered = 0
+    /// Not delivered, for whatever reason (sum of the three below plus routing failures).
+    public var failed = 0
+    /// Dropped by simulated link loss (not a routing failure).
+    public var lostOnLink = 0
+    /// Pairs with no path in the expected network (not a failure: nothing could deliver them).
+    public var unreachable = 0
+    /// Not delivered although the expected network has a path and no link dropped it (under
+    /// `full`, this includes pairs that a partition separates now): routing failures.
+    public var routingFailures = 0
+    /// Exceeded the hop limit (forwarding loop); dropped by the simulator.
+    public var loops = 0
+    public var duplicates = 0
+    /// How delivered packets travelled: DHT (greedy keyspace) all the way, source route all the
+    /// way, or source route with a fallback to DHT routing.
+    public var viaDHT = 0
+    public var viaSourceRoute = 0
+    public var viaFallback = 0
+    /// Hops taken ÷ shortest-path hops, over delivered packets.
+    public var stretch = Summary([])
+    public var stretchDHT = Summary([])
+    public var stretchSourceRouted = Summary([])
+    /// Link hops per delivered packet.
+    public var hops = Summary([])
+}
+
+/// Invariants (3), (4) and (7): delivery between pairs, no loops, stretch.
+public struct TrafficCheck: Codable, Equatable, Sendable {
+    public var expectation: Expectation
+    public var orderedPairs = 0
+    public var allPairs = false
+    public var hopLimit = 0
+    /// First send of each pair (A→B and B→A at once): DHT routing, or old source routes.
+    public var first = RoundResult()
+    /// Second send, after the pathfinder had ~2 s to set up source routes.
+    public var second = RoundResult()
+
+    public var ok: Bool {
+        first.routingFailures == 0 && second.routingFailures == 0 && first.loops == 0 && second.loops == 0
+    }
+}
+
+/// Invariant (5): bounded state.
+public struct TableStats: Codable, Equatable, Sendable {
+    public var peersMax = 0, peersMean = 0.0
+    public var dhtMax = 0, dhtMean = 0.0
+    public var pathsMax = 0, pathsMean = 0.0
+    public var expiredMax = 0, expiredMean = 0.0
+    public var caps = Caps()
+    public struct Caps: Codable, Equatable, Sendable {
+        public var dht = Router.maxDHTEntries
+        public var paths = Router.maxPathEntries
+        /// `Router.capExpired`'s limit (a literal there).
+        public var expired = 4096
+    }
+    public var withinCaps: Bool { dhtMax <= caps.dht && pathsMax <= caps.paths && expiredMax <= caps.expired }
+}
+
+/// Summed router counters.
+public struct CounterTotals: Codable, Equatable, Sendable {
+    public var linksClosedForProtocolErrors = 0
+    public var droppedOversize = 0
+    public var droppedNoRoute = 0
+    public var droppedBadSignature = 0
+    public var droppedTableFull = 0
+}
+
+extension Simulator {
+    /// Checks invariants (1) and (2) against the expected network.
+    public func checkState(_ expectation: Expectation = .live) -> StateCheck {
+        let n = nodeCount
+        let (labels, count) = adjacency(liveOnly: expectation == .live).components()
+        var check = StateCheck()
+        check.components = count
+        // Members of each component in key order: walk the global key order once.
+        var lastInComponent = [Int](repeating: -1, count: count)
+        var expectedPred = [Int](repeating: -1, count: n)
+        var expectedSucc = [Int](repeating: -1, count: n)
+        var rootOf = [Int](repeating: -1, count: count)
+        for v in keyOrder {
+            let c = Int(labels[v])
+            if rootOf[c] < 0 { rootOf[c] = v }
+            let p = lastInComponent[c]
+            expectedPred[v] = p
+            if p >= 0 { expectedSucc[p] = v }
+            lastInComponent[c] = v
+        }
+        var roots: [PublicKey] = []
+        roots.reserveCapacity(n)
+        let rootSeqs = (0..<n).map { v in withRouter(v) { $0.rootSeq } }
+        for v in 0..<n {
+            let (root, rootSeq, pred, succ) = withRouter(v) { ($0.root, $0.rootSeq, $0.predecessor, $0.successor) }
+            roots.append(root)
+            let expectedRoot = rootOf[Int(labels[v])]
+            if root != keys[expectedRoot] {
+                check.wrongRoot += 1
+                note(&check, "node \(v): root \(root.hex.prefix(8)) expected \(keys[expectedRoot].hex.prefix(8))")
+            } else if rootSeq != rootSeqs[expectedRoot] {
+                check.wrongRootSeq += 1
+                note(&check, "node \(v): root seq \(rootSeq) expected \(rootSeqs[expectedRoot])")
+            }
+            let ep = expectedPred[v]
+            if pred != (ep >= 0 ? keys[ep] : nil) {
+                check.wrongPredecessor += 1
+                note(&check, "node \(v): predecessor \(pred.map { String($0.hex.prefix(8)) } ?? "none") expected \(ep >= 0 ? String(keys[ep].hex.prefix(8)) : "none")")
+            }
+            let es = expectedSucc[v]
+            if succ != (es >= 0 ? keys[es] : nil) { check.wrongSuccessor += 1 }
+        }
+        roots.sort()
+        var distinct = 0
+        for i in roots.indices where i == 0 || roots[i] != roots[i - 1] { distinct += 1 }
+        check.distinctRoots = distinct
+        return check
+    }
+
+    private func note(_ check: inout StateCheck, _ s: String) {
+        if check.examples.count < 5 { check.examples.append(s) }
+    }
+
+    /// Table sizes over all nodes.
+    public func tableStats() -> TableStats {
+        var s = TableStats()
+        var sums = (0, 0, 0, 0)
+        for v in 0..<nodeCount {
+            let t = withRouter(v) { $0.tableSizes }
+            s.peersMax = max(s.peersMax, t.peers); sums.0 += t.peers
+            s.dhtMax = max(s.dhtMax, t.dht); sums.1 += t.dht
+            s.pathsMax = max(s.pathsMax, t.paths); sums.2 += t.paths
+            s.expiredMax = max(s.expiredMax, t.expired); sums.3 += t.expired
+        }
+        let n = Double(max(nodeCount, 1))
+        s.peersMean = rounded(Double(sums.0) / n)
+        s.dhtMean = rounded(Double(sums.1) / n)
+        s.pathsMean = rounded(Double(sums.2) / n)
+        s.expiredMean = rounded(Double(sums.3) / n)
+        return s
+    }
+
+    public func counterTotals() -> CounterTotals {
+        var t = CounterTotals()
+        for r in routers {
+            let c = r.counters
+            t.linksClosedForProtocolErrors += c.linksClosedForProtocolErrors
+            t.droppedOversize += c.droppedOversize
+            t.droppedNoRoute += c.droppedNoRoute
+            t.droppedBadSignature += c.droppedBadSignature
+            t.droppedTableFull += c.droppedTableFull
+        }
+        return t
+    }
+
+    /// The ordered pairs to test: all of them when `limit` is nil or covers them, else a seeded
+    /// sample of `limit / 2` unordered pairs sent both ways (the pathfinder needs both).
+    public func probePairs(limit: Int?, round: Int) -> (pairs: [(Int, Int)], all: Bool) {
+        let n = nodeCount
+        let total = n * (n - 1)
+        if limit == nil || limit! >= total {
+            var pairs: [(Int, Int)] = []
+            pairs.reserveCapacity(total)
+            for a in 0..<n { for b in 0..<n where a != b { pairs.append((a, b)) } }
+            return (pairs, true)
+        }
+        var rng = SeededRandom.stream(seed, 100 &+ UInt64(round))
+        var pairs: [(Int, Int)] = []
+        let k = max(1, limit! / 2)
+        pairs.reserveCapacity(2 * k)
+        while pairs.count < 2 * k {
+            let a = rng.below(n), b = rng.below(n)
+            if a == b { continue }
+            pairs.append((a, b))
+            pairs.append((b, a))
+        }
+        return (pairs, false)
+    }
+
+    /// Invariants (3), (4), (7): sends one tagged packet per ordered pair, waits `settle` seconds
+    /// (at least until no test packet is on a link) so the pathfinder can build source routes,
+    /// then sends again and measures.
+    public func checkTraffic(pairs: [(Int, Int)], all: Bool, expectation: Expectation = .live,
+                             settle: Double = 2, maxWait: Double = 30) -> TrafficCheck {
+        let adj = adjacency(liveOnly: expectation == .live)
+        let live = expectation == .live ? adj : adjacency(liveOnly: true)
+        var check = TrafficCheck(expectation: expectation)
+        check.orderedPairs = pairs.count
+        check.allPairs = all
+        check.hopLimit = Int(hopLimit)
+        // Shortest paths, one BFS per distinct source (over the live links: that is what the
+        // packets can use), plus reachability in the expected network.
+        let shortest = distances(pairs, live)
+        let reachable = expectation == .live ? shortest.map { $0 >= 0 } : distances(pairs, adj).map { $0 >= 0 }
+        for round in 0..<2 {
+            let firstID = packets.count
+            for (a, b) in pairs { sendProbe(from: a, to: b, round: round) }
+            if round == 0 {
+                runTraffic(minimum: settle, maximum: maxWait)
+            } else {
+                runTraffic(minimum: 0, maximum: maxWait)
+            }
+            let result = summarize(firstID: firstID, shortest: shortest, reachable: reachable)
+            if round == 0 { check.first = result } else { check.second = result }
+        }
+        return check
+    }
+
+    func distances(_ pairs: [(Int, Int)], _ adj: Adjacency) -> [Int32] {
+        var order = Array(pairs.indices)
+        order.sort { pairs[$0].0 < pairs[$1].0 || (pairs[$0].0 == pairs[$1].0 && $0 < $1) }
+        var result = [Int32](repeating: -1, count: pairs.count)
+        var dist: [Int32] = [], queue: [Int32] = []
+        var current = -1
+        for i in order {
+            let (a, b) = pairs[i]
+            if a != current {
+                adj.bfs(from: a, into: &dist, queue: &queue)
+                current = a
+            }
+            result[i] = dist[b]
+        }
+        return result
+    }
+
+    func summarize(firstID: Int, shortest: [Int32], reachable: [Bool]) -> RoundResult {
+        var r = RoundResult()
+        var all: [Double] = [], dht: [Double] = [], source: [Double] = [], hops: [Double] = []
+        for (k, id) in (firstID..<packets.count).enumerated() {
+            let p = packets[id]
+            r.sent += 1
+            r.duplicates += Int(p.duplicates)
+            if p.loop { r.loops += 1 }
+            if p.delivered {
+                r.delivered += 1
+                hops.append(Double(p.hops))
+                let s = Double(p.hops) / Double(max(shortest[k], 1))
+                all.append(s)
+                if !p.sawPath {
+                    r.viaDHT += 1; dht.append(s)
+                } else if !p.fellBack {
+                    r.viaSourceRoute += 1; source.append(s)
+                } else {
+                    r.viaFallback += 1
+                }
+                continue
+            }
+            r.failed += 1
+            if p.lostOnLink {
+                r.lostOnLink += 1
+            } else if !reachable[k] {
+                r.unreachable += 1
+            } else if !p.loop {
+                r.routingFailures += 1
+            }
+        }
+        r.stretch = Summary(all)
+        r.stretchDHT = Summary(dht)
+        r.stretchSourceRouted = Summary(source)
+        r.hops = Summary(hops)
+        return r
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import RhizomeSim
+
+/// Deterministic simulation of a Rhizome mesh: many routers, simulated links, invariant checks.
+struct RhizomeSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rhizome-sim",
+        abstract: "Simulate a mesh of Rhizome routers from a seed and check the routing invariants.",
+        discussion: """
+            Runs in one process with a simulated clock. Reproducible: the same arguments give the same \
+            report (the program re-executes itself with SWIFT_DETERMINISTIC_HASHING=1 when that \
+            variable is unset). Exits 1 when an invariant fails.
+            """)
+
+    @Option(help: "Number of nodes.")
+    var nodes = 100
+    @Option(help: "Seed for topology, keys, latencies, loss and faults.")
+    var seed: UInt64 = 1
+    @Option(help: "Topology: random, line, ring, grid or tree.")
+    var topology: TopologyKind = .random
+    @Option(help: "Average degree of the random topology.")
+    var degree = 3.0
+    @Flag(help: "After convergence: flap and cut links, then partition the network and heal it.")
+    var faults = false
+    @Flag(help: "With --faults: skip the partition phase.")
+    var noPartition = false
+    @Option(help: "Probability that a link drops a traffic frame.")
+    var loss = 0.0
+    @Option(help: "Probability that a control frame needs a (delayed, in-order) retransmission.")
+    var controlLoss = 0.0
+    @Option(help: "Ordered pairs to probe per check (default: all up to 300 nodes, else 20000).")
+    var pairs: Int?
+    @Option(help: "Minimum one-way link latency, ms.")
+    var minLatency = 2.0
+    @Option(help: "Maximum one-way link latency, ms.")
+    var maxLatency = 20.0
+    @Option(help: "Seconds the invariants must hold to count as converged.")
+    var stableWindow = 5.0
+    @Option(help: "Seconds to wait for convergence before failing.")
+    var maxWait = 300.0
+    @Option(help: "Hop limit for loop detection (default: max(4 × diameter, 256)).")
+    var hopLimit: Int?
+    @Flag(help: "Print every convergence check to stderr.")
+    var trace = false
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard nodes >= 1 else { throw ValidationError("--nodes must be at least 1") }
+        guard (0...1).contains(loss), (0...1).contains(controlLoss) else { throw ValidationError("loss must be in 0…1") }
+        guard minLatency > 0, maxLatency >= minLatency else { throw ValidationError("need 0 < --min-latency ≤ --max-latency") }
+    }
+
+    func run() throws {
+        var config = ScenarioConfig(nodes: nodes, seed: seed, topology: topology, faults: faults)
+        config.averageDegree = degree
+        config.partition = !noPartition
+        config.network.trafficLoss = loss
+        config.network.controlLoss = controlLoss
+        config.network.minLatency = minLatency / 1000
+        config.network.maxLatency = maxLatency / 1000
+        config.pairs = pairs
+        config.stableWindow = stableWindow
+        config.maxConvergenceWait = maxWait
+        config.hopLimit = hopLimit
+        let started = Date()
+        var scenario = Scenario(config)
+        if trace {
+            scenario.trace = { t, c in
+                let line = String(format: "t=%.1f roots %d wrong %d stale-seq %d pred %d succ %d\n", t, c.distinctRoots,
+                                  c.wrongRoot, c.wrongRootSeq, c.wrongPredecessor, c.wrongSuccessor)
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
+        let report = scenario.run()
+        let wall = Date().timeIntervalSince(started)
+        print(json ? report.json() : report.text())
+        fflush(nil)
+        FileHandle.standardError.write(Data(String(format: "wall clock %.1f s\n", wall).utf8))
+        if !report.passed { throw ExitCode(1) }
+    }
+}
+
+extension TopologyKind: ExpressibleByArgument {}
+
+@main
+enum Main {
+    static func main() {
+        DeterministicHashing.reexecIfNeeded()
+        RhizomeSimCommand.main()
+    }
+}
