@@ -16,7 +16,7 @@ public final class MeshNode: @unchecked Sendable {
     public private(set) var process: Process?
 
     /// - Parameters:
-    ///   - listen: listener URIs; peers: peer URIs; tun: create a TUN interface (yggdrasil only, for now).
+    ///   - listen: listener URIs; peers: peer URIs; tun: create a TUN interface.
     public init(lab: NetworkLab, host: NetworkLab.Host, _ implementation: Implementation, name: String,
                 listen: [String] = [], peers: [String] = [], tun: Bool = false) throws {
         self.lab = lab
@@ -41,6 +41,35 @@ public final class MeshNode: @unchecked Sendable {
 
     public var program: String {
         implementation == .rhizome ? Subprocess.rhizome : (Yggdrasil.path ?? "/usr/sbin/yggdrasil")
+    }
+
+    /// The node's routed /64, e.g. `301:7559:82d9:4a84::/64`.
+    public var subnet: String {
+        (try? Subprocess.run(program, ["-useconffile", configPath, "-subnet"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
+    }
+
+    /// Pings `address` from this node's host until one reply arrives or `timeout` passes.
+    public func canPing(_ address: String, timeout: TimeInterval = 20, source: String? = nil) -> Bool {
+        NetworkLab.waitUntil(timeout: timeout, interval: 0.3) {
+            var args = ["-6", "-c", "1", "-W", "1"]
+            if let source { args += ["-I", source] }
+            return (try? lab.run(host, "ping", args + [address], timeout: 5))?.status == 0
+        }
+    }
+
+    /// iperf3 from this node's host to a server at `address` (started on `server`'s host);
+    /// returns Mbit/s received, or nil on failure.
+    public func iperf(to server: MeshNode, address: String, seconds: Int = 2, reverse: Bool = false) -> Double? {
+        guard let s = try? lab.start(server.host, "iperf3", ["-s", "-1", "-B", address], name: "iperf-\(server.name)-\(UUID().uuidString.prefix(6))") else { return nil }
+        defer { lab.stop(s) }
+        Thread.sleep(forTimeInterval: 0.4)
+        var args = ["-c", address, "-t", String(seconds), "-J"]
+        if reverse { args.append("-R") }
+        guard let r = try? lab.run(host, "iperf3", args, timeout: TimeInterval(seconds + 20)), r.status == 0,
+              let json = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
+              let end = json["end"] as? [String: Any], let recv = end["sum_received"] as? [String: Any],
+              let bps = recv["bits_per_second"] as? Double else { return nil }
+        return bps / 1e6
     }
 
     public func start() throws {

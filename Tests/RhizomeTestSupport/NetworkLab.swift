@@ -64,6 +64,12 @@ public final class NetworkLab: @unchecked Sendable {
         return (addrA, addrB)
     }
 
+    /// The interface name of link `link` (1-based) on side 0 (first host given to `connect`) or 1.
+    public func interfaceName(link: Int, side: Int) throws -> String {
+        guard link >= 1 && link <= vethPairs.count else { throw LabError(message: "no link \(link)") }
+        return side == 0 ? vethPairs[link - 1].1 : vethPairs[link - 1].3
+    }
+
     /// Takes link `l` (1-based, in creation order) down or up, both ends.
     public func setLink(_ l: Int, up: Bool) throws {
         let link = vethPairs[l - 1]

@@ -129,6 +129,15 @@ extension Daemon {
             .object(JSONObject([("multicast_interfaces", .array([]))]))
         }
 
+        // Beyond 0.4.7: what each layer dropped and why, for operators and tests.
+        admin.register("getCounters", "Show packet and message counters by layer (rhizome only)") { _ in
+            .object(JSONObject([
+                ("router", Self.counterObject(runtime.router.counters)),
+                ("sessions", Self.counterObject(runtime.sessions.counters)),
+                ("ipv6", Self.counterObject(runtime.ipv6.counters)),
+            ]))
+        }
+
         admin.register("addPeer", "Add a peer to the peer list", fields: ["uri", "interface"]) { args in
             let (uri, interface) = try Self.peerArguments(args)
             do {
@@ -148,6 +157,14 @@ extension Daemon {
             }
             return .object(JSONObject())
         }
+    }
+
+    /// A counters struct as a JSON object of its integer fields, in declaration order.
+    static func counterObject(_ counters: Any) -> JSONValue {
+        .object(JSONObject(Mirror(reflecting: counters).children.compactMap { child in
+            guard let label = child.label, let value = child.value as? Int else { return nil }
+            return (label, .int(value))
+        }))
     }
 
     static func peerArguments(_ args: JSONObject) throws -> (String, String) {
