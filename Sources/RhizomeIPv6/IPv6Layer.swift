@@ -263,6 +263,19 @@ public struct IPv6Layer: Sendable {
         actions.append(.sendOutOfBand(to: partialKey, payload: lookup))
     }
 
+    /// Sends a key lookup for an address or subnet without buffering a packet (for the admin
+    /// `ping`); the response fills the cache like any other.
+    public mutating func sendLookup(for destination: IPv6Bytes) {
+        let partialKey: PublicKey
+        switch destination[0] {
+        case Address.prefix: partialKey = Address(bytes: destination).partialKey.key
+        case Subnet.prefixByte: partialKey = Subnet(prefix: destination.high).partialKey.key
+        default: return
+        }
+        counters.lookupsSent += 1
+        actions.append(.sendOutOfBand(to: partialKey, payload: Self.signedOutOfBand(Self.oobLookup, over: partialKey, keys: keys)))
+    }
+
     /// type ‖ Ed25519-sign(our key, the 32 bytes of `key`).
     static func signedOutOfBand(_ type: UInt8, over key: PublicKey, keys: SigningKeyPair) -> [UInt8] {
         var out = [UInt8]()

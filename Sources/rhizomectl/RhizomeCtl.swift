@@ -17,6 +17,8 @@ struct RhizomeCtl: ParsableCommand {
         Commands: list, getSelf, getPeers, getDHT, getPaths, getSessions, getTun,
         getMulticastInterfaces, addPeer uri=URI [interface=NAME], removePeer uri=URI [interface=NAME],
         getNodeInfo key=KEY, debug_remoteGetSelf|Peers|DHT key=KEY.
+        Rhizome nodes also answer: ping KEY|ADDRESS (path, hops, round-trip time),
+        tree [-dot] (the spanning tree as this node sees it; -dot for Graphviz), getCounters.
         """)
 
     @Option(name: [.customLong("endpoint", withSingleDash: true), .customLong("endpoint")],
@@ -78,6 +80,20 @@ struct RhizomeCtl: ParsableCommand {
             return
         }
         var arguments: [(String, String)] = []
+        var request = command
+        var dot = false
+        switch command.lowercased() {
+        case "ping":
+            guard let target = words.dropFirst().first(where: { !$0.contains("=") }) else {
+                Self.fail("usage: rhizomectl ping KEY|ADDRESS", code: 2)
+            }
+            arguments.append(("target", target))
+        case "tree":
+            request = "getTree"
+            dot = words.contains("-dot") || words.contains("--dot")
+        default:
+            break
+        }
         for word in words.dropFirst() {
             guard let eq = word.firstIndex(of: "=") else { continue }
             let key = String(word[..<eq])
@@ -87,7 +103,7 @@ struct RhizomeCtl: ParsableCommand {
         let target = endpoint ?? Self.defaultEndpoint()
         let reply: JSONObject
         do {
-            reply = try AdminClient.call(endpoint: target, command: command, arguments: arguments)
+            reply = try AdminClient.call(endpoint: target, command: request, arguments: arguments)
         } catch {
             Self.fail("rhizomectl: \(error)", code: 2)
         }
@@ -99,7 +115,11 @@ struct RhizomeCtl: ParsableCommand {
             print(JSONWriter.write(response))
             return
         }
-        print(Render.text(command: command.lowercased(), response: response), terminator: "")
+        if dot {
+            print(Render.dot(response), terminator: "")
+        } else {
+            print(Render.text(command: request.lowercased(), response: response), terminator: "")
+        }
     }
 
     /// As yggdrasilctl: the AdminListen of the default config file if it names one, else the

@@ -17,6 +17,15 @@ extension Router {
             .sorted { ($0.port, $0.priority) < ($1.port, $1.priority) }
     }
 
+    /// Our ancestry: the root, then each hop's node and the port its parent uses for it, ending
+    /// with us (empty hops when we are the root).
+    public var treePath: (root: PublicKey, hops: [(key: PublicKey, port: PeerPort)]) {
+        (selfInfo.root, selfInfo.announcement.hops.map { ($0.next, $0.port) })
+    }
+
+    /// The source route to `key`, if the pathfinder has one (ports, without the final 0).
+    public func route(to key: PublicKey) -> [PeerPort]? { paths[key]?.route }
+
     /// The link currently used as the tree parent, if any.
     public var parentLink: LinkID? { parent }
 

@@ -138,6 +138,30 @@ extension Daemon {
             ]))
         }
 
+        // Beyond 0.4.7: the spanning tree as this node sees it (for `rhizomectl tree`).
+        admin.register("getTree", "Show the spanning tree as seen from this node (rhizome only)") { _ in
+            let path = runtime.router.treePath
+            let parentLink = runtime.router.parentLink
+            let peers: [JSONValue] = runtime.router.peerStatus.filter { $0.root != nil }.map { p in
+                .object(JSONObject([
+                    ("key", .string(p.key.hex)), ("port", .int(p.port)),
+                    ("coords", .array(p.coords.map(JSONValue.int))), ("parent", .bool(p.link == parentLink)),
+                ]))
+            }
+            return .object(JSONObject([
+                ("root", .string(path.root.hex)),
+                ("key", .string(keys.publicKey.hex)),
+                ("coords", .array(runtime.router.coords.map(JSONValue.int))),
+                ("ancestry", .array(path.hops.map { .object(JSONObject([("key", .string($0.key.hex)), ("port", .int($0.port))])) })),
+                ("peers", .array(peers)),
+            ]))
+        }
+
+        // Beyond 0.4.7: reachability and round-trip time to a node, by key or address.
+        admin.register("ping", "Measure the round trip to a node by key or address (rhizome only)", fields: ["target"]) { args in
+            Self.ping(args, runtime: runtime, admin: admin)
+        }
+
         admin.register("addPeer", "Add a peer to the peer list", fields: ["uri", "interface"]) { args in
             let (uri, interface) = try Self.peerArguments(args)
             do {
@@ -157,6 +181,62 @@ extension Daemon {
             }
             return .object(JSONObject())
         }
+    }
+
+    /// Resolves the target (a key, or an address/subnet through a key lookup), then times a
+    /// remote getSelf request, which every 0.4.7 node answers. The first request opens the
+    /// session; the second is the one timed.
+    static func ping(_ args: JSONObject, runtime: NodeRuntime, admin: AdminServer) -> EventLoopFuture<JSONValue> {
+        let loop = admin.eventLoop
+        guard case .string(let target)? = args["target"] else {
+            return loop.makeFailedFuture(AdminError(message: "target (a public key or an address) is required"))
+        }
+        guard let proto = runtime.proto else { return loop.makeFailedFuture(AdminError(message: "not running")) }
+        let resolved: EventLoopFuture<PublicKey>
+        if let key = PublicKey(hex: target) {
+            resolved = loop.makeSucceededFuture(key)
+        } else if let ip = IPv6Bytes(text: target), ip[0] == Address.prefix || ip[0] == Subnet.prefixByte {
+            resolved = resolveKey(ip, runtime: runtime, loop: loop, deadline: .now() + .seconds(5))
+        } else {
+            return loop.makeFailedFuture(AdminError(message: "\(target) is neither a public key nor an address in 200::/7"))
+        }
+        return resolved.flatMap { key in
+            proto.request(.debugSelf, to: key).flatMap { _ in
+                let sent = NIODeadline.now()
+                return proto.request(.debugSelf, to: key).map { _ in
+                    let rtt = Double((NIODeadline.now() - sent).nanoseconds) / 1e6
+                    let route = runtime.router.route(to: key)
+                    var o = JSONObject([
+                        ("key", .string(key.hex)),
+                        ("address", .string(Address(key: key).description)),
+                        ("rtt_ms", .number(String(format3(rtt)))),
+                        ("routing", .string(route == nil ? "dht" : "source")),
+                    ])
+                    o["hops"] = route.map { .int($0.count) } ?? .null
+                    o["path"] = route.map { .array(($0 + [0]).map(JSONValue.int)) } ?? .null
+                    return .object(o)
+                }
+            }
+        }
+    }
+
+    static func format3(_ v: Double) -> String {
+        let scaled = (v * 1000).rounded() / 1000
+        return "\(scaled)"
+    }
+
+    static func resolveKey(_ ip: IPv6Bytes, runtime: NodeRuntime, loop: EventLoop, deadline: NIODeadline) -> EventLoopFuture<PublicKey> {
+        let lookupTarget = ip[0] == Subnet.prefixByte ? IPv6Bytes(high: ip.high, low: 0) : ip
+        if let key = runtime.ipv6.cachedKey(for: lookupTarget) { return loop.makeSucceededFuture(key) }
+        runtime.lookup(lookupTarget)
+        let promise = loop.makePromise(of: PublicKey.self)
+        func poll() {
+            if let key = runtime.ipv6.cachedKey(for: lookupTarget) { return promise.succeed(key) }
+            if NIODeadline.now() > deadline { return promise.fail(AdminError(message: "no node answered the key lookup for \(ip)")) }
+            loop.scheduleTask(in: .milliseconds(20)) { poll() }
+        }
+        poll()
+        return promise.futureResult
     }
 
     /// A counters struct as a JSON object of its integer fields, in declaration order.

@@ -85,6 +85,12 @@ final class NodeRuntime: LinkEvents {
         performAll()
     }
 
+    /// Sends a key lookup for an address or subnet (the admin `ping`).
+    func lookup(_ destination: IPv6Bytes) {
+        ipv6.sendLookup(for: destination)
+        performAll()
+    }
+
     // MARK: performing actions
 
     /// Runs every layer's actions until all are quiet, then flushes and re-arms the timer.
