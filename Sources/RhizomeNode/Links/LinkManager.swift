@@ -43,6 +43,12 @@ final class LinkManager {
     /// comes back is used again within a few seconds; a peer that accepts the connection and then
     /// rejects us backs off to `maxRejectBackoff`, so a refusing peer never sees a fast loop.
     static let firstRetry = TimeAmount.seconds(1)
+    /// Most established links. Further inbound connections are closed at once (and logged);
+    /// configured peers wait for their next retry. Bounds every per-link table in the node.
+    static let maxLinks = 4096
+    /// Most connections still in the metadata handshake (each lasts at most 6 s). Bounds what a
+    /// peer that opens many connections and sends nothing can hold.
+    static let maxHandshakes = 256
     static let maxConnectBackoff = TimeAmount.seconds(4)
     static let maxRejectBackoff = TimeAmount.seconds(60)
 
@@ -54,6 +60,9 @@ final class LinkManager {
     }
 
     var allLinks: [PeerLink] { links.values.sorted { $0.id < $1.id } }
+
+    /// Table entries whose link has not finished its handshake.
+    private var handshakesInProgress: Int { table.count - links.count }
 
     // MARK: listening
 
@@ -85,6 +94,10 @@ final class LinkManager {
 
     private func setUpInbound(_ channel: Channel, listener: PeerURI) -> EventLoopFuture<Void> {
         guard let remote = channel.remoteAddress else { return channel.close() }
+        guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
+            log.debug("Refusing inbound connection from \(Self.describe(remote)): at the link or handshake limit")
+            return channel.close()
+        }
         let key = LinkKey(scheme: "tcp", interface: "", remote: Self.remoteID(local: channel.localAddress, remote: remote))
         if table[key] != nil {
             return channel.close()
@@ -126,6 +139,10 @@ final class LinkManager {
         }
         let provisional = LinkKey(scheme: "tcp", interface: state.target.interface, remote: uri.authority)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
+        guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
+            scheduleRedial(id, rejected: false)
+            return
+        }
         table[provisional] = .some(nil)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.milliseconds(Int64(RhizomeCoreConstants.dialTimeout * 1000)))
