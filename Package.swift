@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "CTun"),
         .target(name: "RhizomeCrypto", dependencies: ["CSodium"]),
         .target(name: "RhizomeCore", dependencies: ["RhizomeCrypto"]),
-        .target(name: "RhizomeIPv6", dependencies: ["RhizomeCrypto"]),
+        .target(name: "RhizomeIPv6", dependencies: ["RhizomeCrypto", "RhizomeCore"]),
         .target(name: "RhizomeSessions", dependencies: ["RhizomeCrypto", "RhizomeCore"]),
         .target(
             name: "RhizomeNode",

@@ -1,3 +1,4 @@
+import RhizomeCore
 import RhizomeCrypto
 
 /// What the IPv6 layer asks its caller to do, in order.

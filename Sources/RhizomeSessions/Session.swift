@@ -1,3 +1,4 @@
+import RhizomeCore
 import RhizomeCrypto
 
 /// The state kept for one remote key (spec §4.5), with ironwood's field names.

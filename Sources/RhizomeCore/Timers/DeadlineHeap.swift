@@ -1,6 +1,6 @@
 /// Something kept in a table with an expiry time. `generation` tells a re-created entry from the
 /// one a stale timer was scheduled for.
-protocol TimedEntry {
+public protocol TimedEntry {
     var expiry: Double { get }
     var generation: UInt64 { get }
 }
@@ -12,25 +12,27 @@ protocol TimedEntry {
 /// `expiry` forward); when its heap entry comes due, it is pushed again at the real expiry.
 /// Entries whose table entry is gone (or was re-created) are discarded when they surface, and the
 /// heap is compacted if they ever outnumber the live ones.
-struct DeadlineHeap<Key: Hashable & Sendable>: Sendable {
-    struct Entry: Sendable {
-        var deadline: Double
-        var key: Key
-        var generation: UInt64
+public struct DeadlineHeap<Key: Hashable & Sendable>: Sendable {
+    public struct Entry: Sendable {
+        public var deadline: Double
+        public var key: Key
+        public var generation: UInt64
     }
 
-    private(set) var entries: [Entry] = []
+    public private(set) var entries: [Entry] = []
 
-    var count: Int { entries.count }
+    public init() {}
+
+    public var count: Int { entries.count }
     /// Earliest scheduled deadline (never later than the earliest real expiry).
-    var earliest: Double? { entries.first?.deadline }
+    public var earliest: Double? { entries.first?.deadline }
 
-    mutating func push(_ key: Key, deadline: Double, generation: UInt64) {
+    public mutating func push(_ key: Key, deadline: Double, generation: UInt64) {
         entries.append(Entry(deadline: deadline, key: key, generation: generation))
         siftUp(entries.count - 1)
     }
 
-    mutating func pop() -> Entry? {
+    public mutating func pop() -> Entry? {
         guard !entries.isEmpty else { return nil }
         entries.swapAt(0, entries.count - 1)
         let top = entries.removeLast()
@@ -39,7 +41,7 @@ struct DeadlineHeap<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Removes every table entry whose expiry is `<= now`; returns them.
-    mutating func expire<V: TimedEntry>(in table: inout [Key: V], now: Double) -> [(Key, V)] {
+    public mutating func expire<V: TimedEntry>(in table: inout [Key: V], now: Double) -> [(Key, V)] {
         var removed: [(Key, V)] = []
         while let top = entries.first, top.deadline <= now {
             _ = pop()
@@ -55,7 +57,7 @@ struct DeadlineHeap<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Removes the table entry with the earliest expiry (the least recently used one).
-    mutating func evictEarliest<V: TimedEntry>(from table: inout [Key: V]) -> (Key, V)? {
+    public mutating func evictEarliest<V: TimedEntry>(from table: inout [Key: V]) -> (Key, V)? {
         while let top = pop() {
             guard let index = table.index(forKey: top.key), table.values[index].generation == top.generation else { continue }
             let expiry = table.values[index].expiry
@@ -66,7 +68,7 @@ struct DeadlineHeap<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Drops stale entries once they are more than half the heap (amortised O(1) per removal).
-    mutating func compactIfNeeded<V: TimedEntry>(liveIn table: [Key: V]) {
+    public mutating func compactIfNeeded<V: TimedEntry>(liveIn table: [Key: V]) {
         guard entries.count > 64, entries.count > 2 * table.count else { return }
         entries.removeAll { e in table[e.key].map { $0.generation != e.generation } ?? true }
         var i = entries.count / 2
