@@ -163,4 +163,21 @@ struct AdminInteropTests {
         #expect(second.status == 1)
         #expect((second.stdout + second.stderr).contains("in use"))
     }
+
+    /// AdminListen tcp://127.0.0.1:PORT (the namespace's own loopback): both control tools work.
+    @Test func tcpAdminEndpointOnLoopback() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let h = try lab.addHost()
+        let rz = try MeshNode(lab: lab, host: h, .rhizome, name: "rz")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: rz.configPath))) as! [String: Any]
+        config["AdminListen"] = "tcp://127.0.0.1:9911"
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: rz.configPath))
+        try rz.start()
+        #expect(NetworkLab.waitUntil(timeout: 10) { rz.log.contains("TCP admin socket listening") }, "\(rz.log)")
+        let y = try lab.run(h, Self.yggdrasilctl, ["-json", "-endpoint", "tcp://127.0.0.1:9911", "getSelf"])
+        #expect((Self.json(y.stdout) as? [String: Any])?["key"] as? String == rz.publicKey, "\(y.stdout)")
+        let r = try lab.run(h, Self.rhizomectl, ["-endpoint", "tcp://127.0.0.1:9911", "getSelf"])
+        #expect(r.status == 0 && r.stdout.contains(rz.publicKey))
+    }
 }
