@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RhizomeCrypto
 import RhizomeIPv6
 
@@ -52,9 +53,13 @@ final class LinkManager {
     static let maxConnectBackoff = TimeAmount.seconds(4)
     static let maxRejectBackoff = TimeAmount.seconds(60)
 
-    init(eventLoop: EventLoop, localKey: PublicKey, allowedKeys: Set<PublicKey>, log: Logger) {
+    /// TLS contexts for tls:// links.
+    let tls: TLSIdentity?
+
+    init(eventLoop: EventLoop, localKey: PublicKey, allowedKeys: Set<PublicKey>, tls: TLSIdentity?, log: Logger) {
         self.eventLoop = eventLoop
         self.localKey = localKey
+        self.tls = tls
         self.allowedKeys = allowedKeys
         self.log = log
     }
@@ -69,22 +74,28 @@ final class LinkManager {
     /// Starts a listener; returns the bound address (port 0 picks a free one).
     @discardableResult
     func listen(_ uri: PeerURI) -> EventLoopFuture<SocketAddress> {
-        guard uri.scheme == .tcp else {
+        guard uri.scheme == .tcp || (uri.scheme == .tls && tls != nil) else {
             log.warning("Failed to start listener \"\(uri)\": scheme \(uri.scheme.rawValue) is not supported yet")
             return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "unsupported scheme \(uri.scheme.rawValue)"))
         }
+        let serverTLS = uri.scheme == .tls ? tls?.server : nil
         let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 128)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [weak self] channel in
                 guard let self else { return channel.eventLoop.makeSucceededVoidFuture() }
+                if let serverTLS {
+                    do { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: serverTLS)) } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                }
                 return self.setUpInbound(channel, listener: uri)
             }
         return bootstrap.bind(host: uri.host, port: Int(uri.port)).map { [weak self] channel in
             self?.listeners.append(channel)
             let addr = channel.localAddress!
-            self?.log.info("TCP listener started on \(Self.describe(addr))")
+            self?.log.info("\(uri.scheme == .tls ? "TLS" : "TCP") listener started on \(Self.describe(addr))")
             return addr
         }.flatMapErrorThrowing { [weak self] error in
             self?.log.error("Failed to start listener \"\(uri)\": \(error)")
@@ -98,13 +109,14 @@ final class LinkManager {
             log.debug("Refusing inbound connection from \(Self.describe(remote)): at the link or handshake limit")
             return channel.close()
         }
-        let key = LinkKey(scheme: "tcp", interface: "", remote: Self.remoteID(local: channel.localAddress, remote: remote))
+        let key = LinkKey(scheme: listener.scheme.rawValue, interface: "", remote: Self.remoteID(local: channel.localAddress, remote: remote))
         if table[key] != nil {
             return channel.close()
         }
         table[key] = .some(nil)
-        let name = "tcp://" + Self.describe(remote)
-        return addHandshake(channel, key: key, name: name, inbound: true, priority: listener.priority, pins: [], dialed: nil, remoteIP: remote)
+        let name = listener.scheme.rawValue + "://" + Self.describe(remote)
+        return addHandshake(channel, key: key, name: name, inbound: true, scheme: listener.scheme, priority: listener.priority,
+                            pins: [], dialed: nil, remoteIP: remote)
     }
 
     // MARK: dialling
@@ -133,36 +145,47 @@ final class LinkManager {
     private func dial(_ id: String) {
         guard !stopped, let state = peers[id] else { return }
         let uri = state.target.uri
-        guard uri.scheme == .tcp else {
+        guard uri.scheme == .tcp || (uri.scheme == .tls && tls != nil) else {
             log.warning("Failed to dial \(uri): scheme \(uri.scheme.rawValue) is not supported yet")
             return
         }
-        let provisional = LinkKey(scheme: "tcp", interface: state.target.interface, remote: uri.authority)
+        let scheme = uri.scheme.rawValue
+        let provisional = LinkKey(scheme: scheme, interface: state.target.interface, remote: uri.authority)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
         guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
             scheduleRedial(id, rejected: false)
             return
         }
         table[provisional] = .some(nil)
+        let clientTLS = uri.scheme == .tls ? tls?.client : nil
+        // SNI: the sni= option, else the host if it is a name; never an IP literal.
+        let sniCandidate = uri.sni ?? uri.host
+        let sni = (IPv6Text.isValid(sniCandidate.split(separator: "%").first.map(String.init) ?? "") || Self.isIPv4(sniCandidate)) ? nil : sniCandidate
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.milliseconds(Int64(RhizomeCoreConstants.dialTimeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                guard let clientTLS else { return channel.eventLoop.makeSucceededVoidFuture() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: clientTLS, serverHostname: sni))
+                }
+            }
         bootstrap.connect(host: uri.host, port: Int(uri.port)).whenComplete { [weak self] result in
             guard let self else { return }
             self.table[provisional] = nil
             switch result {
             case .failure(let error):
-                self.log.warning("Failed to dial TCP \(uri.authority): \(Self.describe(error))")
+                self.log.warning("Failed to dial \(scheme.uppercased()) \(uri.authority): \(Self.describe(error))")
                 self.scheduleRedial(id, rejected: false)
             case .success(let channel):
                 guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
-                let key = LinkKey(scheme: "tcp", interface: state.target.interface,
+                let key = LinkKey(scheme: scheme, interface: state.target.interface,
                                   remote: Self.remoteID(local: channel.localAddress, remote: remote))
                 if self.table[key] != nil { channel.close(promise: nil); return }
                 self.table[key] = .some(nil)
-                var name = "tcp://" + uri.authority
+                var name = scheme + "://" + uri.authority
                 if name.hasSuffix("/") { name.removeLast() }
-                _ = self.addHandshake(channel, key: key, name: name, inbound: false, priority: uri.priority,
+                _ = self.addHandshake(channel, key: key, name: name, inbound: false, scheme: uri.scheme, priority: uri.priority,
                                       pins: Set(uri.pinnedKeys.compactMap { PublicKey(bytes: $0) }),
                                       dialed: id, remoteIP: remote)
             }
@@ -185,11 +208,11 @@ final class LinkManager {
 
     // MARK: handshake and hand-off
 
-    private func addHandshake(_ channel: Channel, key: LinkKey, name: String, inbound: Bool, priority: UInt8,
+    private func addHandshake(_ channel: Channel, key: LinkKey, name: String, inbound: Bool, scheme: PeerURI.Scheme, priority: UInt8,
                               pins: Set<PublicKey>, dialed: String?, remoteIP: SocketAddress) -> EventLoopFuture<Void> {
         let handshake = LinkHandshakeHandler(localKey: localKey, onComplete: { [weak self] context, remoteKey, leftover in
             self?.handshakeDone(context: context, remoteKey: remoteKey, leftover: leftover, key: key, name: name,
-                                inbound: inbound, priority: priority, pins: pins, dialed: dialed, remoteIP: remoteIP)
+                                inbound: inbound, scheme: scheme, priority: priority, pins: pins, dialed: dialed, remoteIP: remoteIP)
         }, onFailure: { [weak self] error in
             guard let self else { return }
             self.table[key] = nil
@@ -205,7 +228,7 @@ final class LinkManager {
     }
 
     private func handshakeDone(context: ChannelHandlerContext, remoteKey: PublicKey, leftover: ByteBuffer, key: LinkKey,
-                               name: String, inbound: Bool, priority: UInt8, pins: Set<PublicKey>, dialed: String?,
+                               name: String, inbound: Bool, scheme: PeerURI.Scheme, priority: UInt8, pins: Set<PublicKey>, dialed: String?,
                                remoteIP: SocketAddress) {
         let channel = context.channel
         func reject(_ why: String) {
@@ -223,7 +246,7 @@ final class LinkManager {
 
         let target = dialed.flatMap { peers[$0]?.target }
         let link = PeerLink(id: nextLinkID, remoteKey: remoteKey, priority: priority, name: name, inbound: inbound,
-                            scheme: .tcp, channel: channel, key: key, dialed: target)
+                            scheme: scheme, channel: channel, key: key, dialed: target)
         nextLinkID += 1
         let handler = LinkHandler(link: link, onFrame: { [weak self] link, frame in
             self?.events?.linkFrame(link, frame)
@@ -244,7 +267,7 @@ final class LinkManager {
         table[key] = .some(link)
         links[link.id] = link
         let address = Address(key: remoteKey)
-        log.info("Connected \(inbound ? "inbound" : "outbound") TCP: \(address)@\(key.remote), source \(channel.localAddress.map(Self.describe) ?? "?")")
+        log.info("Connected \(inbound ? "inbound" : "outbound") \(scheme.rawValue.uppercased()): \(address)@\(key.remote), source \(channel.localAddress.map(Self.describe) ?? "?")")
         if let dialed { peers[dialed]?.failures = 0 }
         guard events?.linkUp(link) ?? false else {
             link.close(reason: "refused by the router")
@@ -258,7 +281,7 @@ final class LinkManager {
         links[link.id] = nil
         if case .some(.some(let current)) = table[link.key], current === link { table[link.key] = nil }
         let address = Address(key: link.remoteKey)
-        log.info("Disconnected \(link.inbound ? "inbound" : "outbound") TCP: \(address)@\(link.key.remote)\(reason.map { "; error: \($0)" } ?? "")")
+        log.info("Disconnected \(link.inbound ? "inbound" : "outbound") \(link.scheme.rawValue.uppercased()): \(address)@\(link.key.remote)\(reason.map { "; error: \($0)" } ?? "")")
         events?.linkDown(link, reason: reason)
         if let dialedID, peers[dialedID] != nil {
             // An established link that ends is re-dialled after 1 s; repeated quick deaths back off.
@@ -282,6 +305,11 @@ final class LinkManager {
         if let local, local.ipAddress == remote.ipAddress { return describe(remote) }
         if isLinkLocal(remote), let ip = remote.ipAddress { return ip.split(separator: "%").first.map(String.init) ?? ip }
         return describe(remote)
+    }
+
+    static func isIPv4(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 
     static func isLinkLocal(_ address: SocketAddress) -> Bool {
