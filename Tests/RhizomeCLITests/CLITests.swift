@@ -134,3 +134,16 @@ import RhizomeTestSupport
         #expect(r.stderr.contains("SomeFutureOption"))
     }
 }
+
+/// The sample configs in Configs/ load as they are.
+@Suite struct SampleConfigTests {
+    @Test func sampleConfigsLoad() throws {
+        let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Configs").standardized
+        let files = try FileManager.default.contentsOfDirectory(atPath: configs.path).filter { $0.hasSuffix(".conf.example") }
+        #expect(files.count >= 2)
+        for f in files {
+            let r = try Subprocess.run(Subprocess.rhizome, ["-useconffile", configs.appendingPathComponent(f).path, "-normaliseconf", "-json"])
+            #expect(r.status == 0, "\(f): \(r.stderr)")
+        }
+    }
+}
