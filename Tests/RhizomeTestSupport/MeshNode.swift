@@ -18,7 +18,8 @@ public final class MeshNode: @unchecked Sendable {
     /// - Parameters:
     ///   - listen: listener URIs; peers: peer URIs; tun: create a TUN interface.
     public init(lab: NetworkLab, host: NetworkLab.Host, _ implementation: Implementation, name: String,
-                listen: [String] = [], peers: [String] = [], tun: Bool = false) throws {
+                listen: [String] = [], peers: [String] = [], tun: Bool = false, multicast: Bool = false,
+                extra: [String: Any] = [:]) throws {
         self.lab = lab
         self.host = host
         self.implementation = implementation
@@ -30,7 +31,10 @@ public final class MeshNode: @unchecked Sendable {
         adminSocket = lab.directory + "/\(name).sock"
         config["Listen"] = listen
         config["Peers"] = peers
-        config["MulticastInterfaces"] = [Any]()
+        config["MulticastInterfaces"] = multicast
+            ? [["Regex": ".*", "Beacon": true, "Listen": true, "Port": 0, "Priority": 0] as [String: Any]]
+            : [Any]()
+        for (k, v) in extra { config[k] = v }
         config["IfName"] = tun ? "auto" : "none"
         config["AdminListen"] = "unix://\(adminSocket)"
         publicKey = config["PublicKey"] as! String

@@ -125,8 +125,9 @@ extension Daemon {
             }
         }
 
-        admin.register("getMulticastInterfaces", "Show which interfaces multicast is enabled on") { _ in
-            .object(JSONObject([("multicast_interfaces", .array([]))]))
+        admin.register("getMulticastInterfaces", "Show which interfaces multicast is enabled on") { [weak self] _ in
+            let names = self?.multicast?.interfaceNames ?? []
+            return .object(JSONObject([("multicast_interfaces", .array(names.map(JSONValue.string)))]))
         }
 
         // Beyond 0.4.7: what each layer dropped and why, for operators and tests.

@@ -41,6 +41,8 @@ extension NodeConfig {
             case "multicastinterfaces": cfg.multicastInterfaces = try multicast(value)
             case "allowedpublickeys":
                 cfg.allowedPublicKeys = value == .null ? nil : try stringArray(value, field: "AllowedPublicKeys")
+            case "multicastallowedpublickeys":
+                cfg.multicastAllowedPublicKeys = value == .null ? [] : try stringArray(value, field: "MulticastAllowedPublicKeys")
             case "publickey": cfg.publicKey = value == .null ? nil : try string(value, field: "PublicKey")
             case "privatekey":
                 cfg.privateKey = try string(value, field: "PrivateKey")
@@ -112,6 +114,9 @@ extension NodeConfig {
         }
         for (i, key) in (allowedPublicKeys ?? []).enumerated() where PublicKey(hex: key) == nil {
             throw ConfigError(field: "AllowedPublicKeys[\(i)]", message: "\"\(key)\" is not a 64-character hex public key")
+        }
+        for (i, key) in multicastAllowedPublicKeys.enumerated() where PublicKey(hex: key) == nil {
+            throw ConfigError(field: "MulticastAllowedPublicKeys[\(i)]", message: "\"\(key)\" is not a 64-character hex public key")
         }
         if ifName.isEmpty || ifName.utf8.count > 15 || ifName.contains("/") || ifName.contains(where: \.isWhitespace) {
             throw ConfigError(field: "IfName", message: "\"\(ifName)\" is not a valid interface name (1 to 15 characters, no '/' or spaces; or auto, none)")

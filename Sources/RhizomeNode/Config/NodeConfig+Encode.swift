@@ -13,6 +13,10 @@ extension NodeConfig {
             ]))
         })
         o["AllowedPublicKeys"] = allowedPublicKeys.map { .array($0.map(JSONValue.string)) } ?? .null
+        // Written only when set, so a config without it reads exactly as 0.4.7's.
+        if !multicastAllowedPublicKeys.isEmpty {
+            o["MulticastAllowedPublicKeys"] = .array(multicastAllowedPublicKeys.map(JSONValue.string))
+        }
         o["PublicKey"] = .string(publicKey ?? ((try? signingKeys().publicKey.hex) ?? ""))
         o["PrivateKey"] = .string(privateKey)
         o["IfName"] = .string(ifName)
@@ -65,6 +69,10 @@ extension NodeConfig {
             "name (the first entry that matches wins); Beacon advertises this node;",
             "Listen dials nodes that advertise; Port is the TLS port for discovered",
             "peers (0 = any); Priority orders links to the same peer (lower first).",
+        ],
+        "MulticastAllowedPublicKeys": [
+            "Rhizome only, optional: when non-empty, only these keys may peer with this",
+            "node through multicast discovery. Peering control, not a firewall.",
         ],
         "AllowedPublicKeys": [
             "Public keys allowed to open inbound peer links. Empty allows every key.",

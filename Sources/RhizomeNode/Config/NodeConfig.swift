@@ -29,6 +29,10 @@ public struct NodeConfig: Equatable, Sendable {
     public var adminListen: String = NodeConfig.defaultAdminListen
     public var multicastInterfaces: [MulticastInterfaceConfig] = [NodeConfig.defaultMulticastInterface]
     public var allowedPublicKeys: [String]? = []
+    /// Beyond 0.4.7 (opt-in): when non-empty, only these keys may peer with us through multicast
+    /// discovery. Peering control for a shared LAN, not a firewall: it decides who links to us
+    /// directly, not who can reach us through the network.
+    public var multicastAllowedPublicKeys: [String] = []
     /// Informational; checked against `privateKey` when present.
     public var publicKey: String?
     public var privateKey: String

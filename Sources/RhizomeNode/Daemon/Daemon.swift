@@ -19,6 +19,7 @@ public final class Daemon {
     let links: LinkManager
     var admin: AdminServer?
     var tunChannel: Channel?
+    var multicast: MulticastDiscovery?
 
     public init(config: NodeConfig, keys: SigningKeyPair, logger: Logger) throws {
         self.config = config
@@ -30,6 +31,7 @@ public final class Daemon {
         let allowed = Set((config.allowedPublicKeys ?? []).compactMap(PublicKey.init(hex:)))
         links = LinkManager(eventLoop: loop, localKey: keys.publicKey, allowedKeys: allowed, tls: try TLSIdentity(keys: keys), log: logger)
         links.events = runtime
+        links.multicastAllowedKeys = Set(config.multicastAllowedPublicKeys.compactMap(PublicKey.init(hex:)))
     }
 
     /// Opens the TUN interface, the admin socket and the listeners, and dials the configured peers.
@@ -65,6 +67,14 @@ public final class Daemon {
                 }
             }
         }.wait()
+        let discovery = try MulticastDiscovery(eventLoop: links.eventLoop, links: links, localKey: keys.publicKey,
+                                               config: config.multicastInterfaces, log: log)
+        do {
+            try discovery.start()
+            multicast = discovery
+        } catch {
+            log.warning("Multicast discovery not started: \(error)")
+        }
     }
 
     private func startTUN() throws {
@@ -118,6 +128,7 @@ public final class Daemon {
             log.info("Stopping (signal \(sig))")
             break
         }
+        try? multicast?.stop().wait()
         try? admin?.stop().wait()
         try? tunChannel?.close().wait()
         try? links.eventLoop.flatSubmit { self.links.stop() }.wait()

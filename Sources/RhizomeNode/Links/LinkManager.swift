@@ -55,6 +55,9 @@ final class LinkManager {
 
     /// TLS contexts for tls:// links.
     let tls: TLSIdentity?
+    /// Beyond 0.4.7: when non-empty, links found by multicast discovery (dialled from beacons or
+    /// accepted on multicast listeners) must have one of these keys.
+    var multicastAllowedKeys: Set<PublicKey> = []
 
     init(eventLoop: EventLoop, localKey: PublicKey, allowedKeys: Set<PublicKey>, tls: TLSIdentity?, log: Logger) {
         self.eventLoop = eventLoop
@@ -74,6 +77,12 @@ final class LinkManager {
     /// Starts a listener; returns the bound address (port 0 picks a free one).
     @discardableResult
     func listen(_ uri: PeerURI) -> EventLoopFuture<SocketAddress> {
+        listen(uri, interface: "").map { $0.localAddress! }
+    }
+
+    /// Starts a listener whose inbound links belong to `interface` (multicast listeners); the
+    /// channel is returned so the caller can close it when the interface goes away.
+    func listen(_ uri: PeerURI, interface: String) -> EventLoopFuture<Channel> {
         guard uri.scheme == .tcp || (uri.scheme == .tls && tls != nil) else {
             log.warning("Failed to start listener \"\(uri)\": scheme \(uri.scheme.rawValue) is not supported yet")
             return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "unsupported scheme \(uri.scheme.rawValue)"))
@@ -90,33 +99,33 @@ final class LinkManager {
                         return channel.eventLoop.makeFailedFuture(error)
                     }
                 }
-                return self.setUpInbound(channel, listener: uri)
+                return self.setUpInbound(channel, listener: uri, interface: interface)
             }
         return bootstrap.bind(host: uri.host, port: Int(uri.port)).map { [weak self] channel in
             self?.listeners.append(channel)
             let addr = channel.localAddress!
             self?.log.info("\(uri.scheme == .tls ? "TLS" : "TCP") listener started on \(Self.describe(addr))")
-            return addr
+            return channel
         }.flatMapErrorThrowing { [weak self] error in
             self?.log.error("Failed to start listener \"\(uri)\": \(error)")
             throw error
         }
     }
 
-    private func setUpInbound(_ channel: Channel, listener: PeerURI) -> EventLoopFuture<Void> {
+    private func setUpInbound(_ channel: Channel, listener: PeerURI, interface: String) -> EventLoopFuture<Void> {
         guard let remote = channel.remoteAddress else { return channel.close() }
         guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
             log.debug("Refusing inbound connection from \(Self.describe(remote)): at the link or handshake limit")
             return channel.close()
         }
-        let key = LinkKey(scheme: listener.scheme.rawValue, interface: "", remote: Self.remoteID(local: channel.localAddress, remote: remote))
+        let key = LinkKey(scheme: listener.scheme.rawValue, interface: interface, remote: Self.remoteID(local: channel.localAddress, remote: remote))
         if table[key] != nil {
             return channel.close()
         }
         table[key] = .some(nil)
         let name = listener.scheme.rawValue + "://" + Self.describe(remote)
         return addHandshake(channel, key: key, name: name, inbound: true, scheme: listener.scheme, priority: listener.priority,
-                            pins: [], dialed: nil, remoteIP: remote)
+                            pins: [], dialed: nil, discovered: !interface.isEmpty, remoteIP: remote)
     }
 
     // MARK: dialling
@@ -144,16 +153,26 @@ final class LinkManager {
 
     private func dial(_ id: String) {
         guard !stopped, let state = peers[id] else { return }
-        let uri = state.target.uri
+        connect(state.target, retryID: id)
+    }
+
+    /// Dials a node found by multicast discovery: once, no retries (its beacons repeat).
+    func dialDiscovered(_ uri: PeerURI, interface: String) {
+        guard !stopped else { return }
+        connect(DialTarget(uri: uri, interface: interface), retryID: nil)
+    }
+
+    private func connect(_ target: DialTarget, retryID id: String?) {
+        let uri = target.uri
         guard uri.scheme == .tcp || (uri.scheme == .tls && tls != nil) else {
             log.warning("Failed to dial \(uri): scheme \(uri.scheme.rawValue) is not supported yet")
             return
         }
         let scheme = uri.scheme.rawValue
-        let provisional = LinkKey(scheme: scheme, interface: state.target.interface, remote: uri.authority)
+        let provisional = LinkKey(scheme: scheme, interface: target.interface, remote: uri.authority)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
         guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
-            scheduleRedial(id, rejected: false)
+            if let id { scheduleRedial(id, rejected: false) }
             return
         }
         table[provisional] = .some(nil)
@@ -161,7 +180,7 @@ final class LinkManager {
         // SNI: the sni= option, else the host if it is a name; never an IP literal.
         let sniCandidate = uri.sni ?? uri.host
         let sni = (IPv6Text.isValid(sniCandidate.split(separator: "%").first.map(String.init) ?? "") || Self.isIPv4(sniCandidate)) ? nil : sniCandidate
-        let bootstrap = ClientBootstrap(group: eventLoop)
+        var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.milliseconds(Int64(RhizomeCoreConstants.dialTimeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -170,16 +189,29 @@ final class LinkManager {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: clientTLS, serverHostname: sni))
                 }
             }
+        if !target.interface.isEmpty {
+            // Dial from the interface's own address (its link-local one for a link-local peer),
+            // so the peer sees the address it expects and exempts us from its allowlist as 0.4.7 does.
+            let linkLocal = uri.host.lowercased().hasPrefix("fe8") || uri.host.lowercased().hasPrefix("fe9")
+                || uri.host.lowercased().hasPrefix("fea") || uri.host.lowercased().hasPrefix("feb")
+            guard let source = InterfaceAddress.source(interface: target.interface, forLinkLocalIPv6: linkLocal) else {
+                table[provisional] = nil
+                log.warning("Failed to dial \(uri.authority): no suitable source address found on interface \(target.interface)")
+                if let id { scheduleRedial(id, rejected: false) }
+                return
+            }
+            bootstrap = bootstrap.bind(to: source)
+        }
         bootstrap.connect(host: uri.host, port: Int(uri.port)).whenComplete { [weak self] result in
             guard let self else { return }
             self.table[provisional] = nil
             switch result {
             case .failure(let error):
                 self.log.warning("Failed to dial \(scheme.uppercased()) \(uri.authority): \(Self.describe(error))")
-                self.scheduleRedial(id, rejected: false)
+                if let id { self.scheduleRedial(id, rejected: false) }
             case .success(let channel):
                 guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
-                let key = LinkKey(scheme: scheme, interface: state.target.interface,
+                let key = LinkKey(scheme: scheme, interface: target.interface,
                                   remote: Self.remoteID(local: channel.localAddress, remote: remote))
                 if self.table[key] != nil { channel.close(promise: nil); return }
                 self.table[key] = .some(nil)
@@ -187,7 +219,7 @@ final class LinkManager {
                 if name.hasSuffix("/") { name.removeLast() }
                 _ = self.addHandshake(channel, key: key, name: name, inbound: false, scheme: uri.scheme, priority: uri.priority,
                                       pins: Set(uri.pinnedKeys.compactMap { PublicKey(bytes: $0) }),
-                                      dialed: id, remoteIP: remote)
+                                      dialed: id, discovered: id == nil, remoteIP: remote)
             }
         }
     }
@@ -209,10 +241,11 @@ final class LinkManager {
     // MARK: handshake and hand-off
 
     private func addHandshake(_ channel: Channel, key: LinkKey, name: String, inbound: Bool, scheme: PeerURI.Scheme, priority: UInt8,
-                              pins: Set<PublicKey>, dialed: String?, remoteIP: SocketAddress) -> EventLoopFuture<Void> {
+                              pins: Set<PublicKey>, dialed: String?, discovered: Bool, remoteIP: SocketAddress) -> EventLoopFuture<Void> {
         let handshake = LinkHandshakeHandler(localKey: localKey, onComplete: { [weak self] context, remoteKey, leftover in
             self?.handshakeDone(context: context, remoteKey: remoteKey, leftover: leftover, key: key, name: name,
-                                inbound: inbound, scheme: scheme, priority: priority, pins: pins, dialed: dialed, remoteIP: remoteIP)
+                                inbound: inbound, scheme: scheme, priority: priority, pins: pins, dialed: dialed,
+                                discovered: discovered, remoteIP: remoteIP)
         }, onFailure: { [weak self] error in
             guard let self else { return }
             self.table[key] = nil
@@ -229,7 +262,7 @@ final class LinkManager {
 
     private func handshakeDone(context: ChannelHandlerContext, remoteKey: PublicKey, leftover: ByteBuffer, key: LinkKey,
                                name: String, inbound: Bool, scheme: PeerURI.Scheme, priority: UInt8, pins: Set<PublicKey>, dialed: String?,
-                               remoteIP: SocketAddress) {
+                               discovered: Bool, remoteIP: SocketAddress) {
         let channel = context.channel
         func reject(_ why: String) {
             log.warning("Link handler \(name) error: \(why)")
@@ -240,6 +273,9 @@ final class LinkManager {
         if !pins.isEmpty && !pins.contains(remoteKey) { return reject("node public key that does not match pinned keys") }
         if inbound && !allowedKeys.isEmpty && !allowedKeys.contains(remoteKey) && !Self.isLinkLocal(remoteIP) {
             return reject("node public key \"\(remoteKey.hex)\" is not in AllowedPublicKeys")
+        }
+        if discovered && !multicastAllowedKeys.isEmpty && !multicastAllowedKeys.contains(remoteKey) {
+            return reject("node public key \"\(remoteKey.hex)\" is not in MulticastAllowedPublicKeys")
         }
         if remoteKey == localKey { return reject("attempted to connect to self") }
         guard !stopped else { channel.close(promise: nil); return }
