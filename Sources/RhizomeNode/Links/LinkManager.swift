@@ -304,7 +304,6 @@ final class LinkManager {
         links[link.id] = link
         let address = Address(key: remoteKey)
         log.info("Connected \(inbound ? "inbound" : "outbound") \(scheme.rawValue.uppercased()): \(address)@\(key.remote), source \(channel.localAddress.map(Self.describe) ?? "?")")
-        if let dialed { peers[dialed]?.failures = 0 }
         guard events?.linkUp(link) ?? false else {
             link.close(reason: "refused by the router")
             return
