@@ -46,4 +46,22 @@ struct TLSInteropTests {
         #expect(rc.canPing(yc.address), "rhizome client → yggdrasil client through the public peer")
         #expect(yc.canPing(rc.address))
     }
+
+    /// unix:// links with yggdrasil both ways (nodes in different namespaces share the filesystem).
+    @Test(arguments: [true, false])
+    func unixLinkWithYggdrasil(rhizomeDials: Bool) throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let h1 = try lab.addHost(), h2 = try lab.addHost()
+        let uri = "unix://\(lab.directory)/peer.sock"
+        let listener = try MeshNode(lab: lab, host: h1, rhizomeDials ? .yggdrasil : .rhizome, name: "listener", listen: [uri], tun: true)
+        let dialer = try MeshNode(lab: lab, host: h2, rhizomeDials ? .rhizome : .yggdrasil, name: "dialer", peers: [uri], tun: true)
+        try listener.start()
+        #expect(listener.waitReady(), "\(listener.log)")
+        try dialer.start()
+        #expect(dialer.waitReady())
+        #expect(NetworkLab.waitUntil(timeout: 10) { listener.peerKeys() == [dialer.publicKey] && dialer.peerKeys() == [listener.publicKey] },
+                "\(listener.log)\n\(dialer.log)")
+        #expect(dialer.canPing(listener.address))
+    }
 }

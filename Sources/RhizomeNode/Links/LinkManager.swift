@@ -83,15 +83,17 @@ final class LinkManager {
     /// Starts a listener whose inbound links belong to `interface` (multicast listeners); the
     /// channel is returned so the caller can close it when the interface goes away.
     func listen(_ uri: PeerURI, interface: String) -> EventLoopFuture<Channel> {
-        guard uri.scheme == .tcp || (uri.scheme == .tls && tls != nil) else {
-            log.warning("Failed to start listener \"\(uri)\": scheme \(uri.scheme.rawValue) is not supported yet")
+        guard uri.scheme != .socks, uri.scheme != .tls || tls != nil else {
+            log.warning("Failed to start listener \"\(uri)\": scheme \(uri.scheme.rawValue) cannot listen")
             return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "unsupported scheme \(uri.scheme.rawValue)"))
         }
         let serverTLS = uri.scheme == .tls ? tls?.server : nil
-        let bootstrap = ServerBootstrap(group: eventLoop)
-            .serverChannelOption(.backlog, value: 128)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        var bootstrap = ServerBootstrap(group: eventLoop).serverChannelOption(.backlog, value: 128)
+        if uri.scheme != .unix {
+            bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        }
+        bootstrap = bootstrap
             .childChannelInitializer { [weak self] channel in
                 guard let self else { return channel.eventLoop.makeSucceededVoidFuture() }
                 if let serverTLS {
@@ -101,10 +103,13 @@ final class LinkManager {
                 }
                 return self.setUpInbound(channel, listener: uri, interface: interface)
             }
-        return bootstrap.bind(host: uri.host, port: Int(uri.port)).map { [weak self] channel in
+        let bound = uri.scheme == .unix
+            ? bootstrap.bind(unixDomainSocketPath: uri.path, cleanupExistingSocketFile: true)
+            : bootstrap.bind(host: uri.host, port: Int(uri.port))
+        return bound.map { [weak self] channel in
             self?.listeners.append(channel)
             let addr = channel.localAddress!
-            self?.log.info("\(uri.scheme == .tls ? "TLS" : "TCP") listener started on \(Self.describe(addr))")
+            self?.log.info("\(uri.scheme.rawValue.uppercased()) listener started on \(uri.scheme == .unix ? uri.path : Self.describe(addr))")
             return channel
         }.flatMapErrorThrowing { [weak self] error in
             self?.log.error("Failed to start listener \"\(uri)\": \(error)")
@@ -118,12 +123,15 @@ final class LinkManager {
             log.debug("Refusing inbound connection from \(Self.describe(remote)): at the link or handshake limit")
             return channel.close()
         }
-        let key = LinkKey(scheme: listener.scheme.rawValue, interface: interface, remote: Self.remoteID(local: channel.localAddress, remote: remote))
+        // UNIX peers have no address of their own: each inbound link gets its own id (0.4.7 keys
+        // them by the listener and so takes one at a time).
+        let remoteID = listener.scheme == .unix ? "\(listener.path)#\(nextLinkID + table.count)" : Self.remoteID(local: channel.localAddress, remote: remote)
+        let key = LinkKey(scheme: listener.scheme.rawValue, interface: interface, remote: remoteID)
         if table[key] != nil {
             return channel.close()
         }
         table[key] = .some(nil)
-        let name = listener.scheme.rawValue + "://" + Self.describe(remote)
+        let name = listener.scheme == .unix ? listener.original : listener.scheme.rawValue + "://" + Self.describe(remote)
         return addHandshake(channel, key: key, name: name, inbound: true, scheme: listener.scheme, priority: listener.priority,
                             pins: [], dialed: nil, discovered: !interface.isEmpty, remoteIP: remote)
     }
@@ -164,12 +172,12 @@ final class LinkManager {
 
     private func connect(_ target: DialTarget, retryID id: String?) {
         let uri = target.uri
-        guard uri.scheme == .tcp || (uri.scheme == .tls && tls != nil) else {
+        guard uri.scheme != .socks, uri.scheme != .tls || tls != nil else {
             log.warning("Failed to dial \(uri): scheme \(uri.scheme.rawValue) is not supported yet")
             return
         }
         let scheme = uri.scheme.rawValue
-        let provisional = LinkKey(scheme: scheme, interface: target.interface, remote: uri.authority)
+        let provisional = LinkKey(scheme: scheme, interface: target.interface, remote: uri.scheme == .unix ? uri.path : uri.authority)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
         guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
             if let id { scheduleRedial(id, rejected: false) }
@@ -182,14 +190,16 @@ final class LinkManager {
         let sni = (IPv6Text.isValid(sniCandidate.split(separator: "%").first.map(String.init) ?? "") || Self.isIPv4(sniCandidate)) ? nil : sniCandidate
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.milliseconds(Int64(RhizomeCoreConstants.dialTimeout * 1000)))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 guard let clientTLS else { return channel.eventLoop.makeSucceededVoidFuture() }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: clientTLS, serverHostname: sni))
                 }
             }
-        if !target.interface.isEmpty {
+        if uri.scheme != .unix {
+            bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
+        }
+        if !target.interface.isEmpty && uri.scheme != .unix {
             // Dial from the interface's own address (its link-local one for a link-local peer),
             // so the peer sees the address it expects and exempts us from its allowlist as 0.4.7 does.
             let linkLocal = uri.host.lowercased().hasPrefix("fe8") || uri.host.lowercased().hasPrefix("fe9")
@@ -202,7 +212,10 @@ final class LinkManager {
             }
             bootstrap = bootstrap.bind(to: source)
         }
-        bootstrap.connect(host: uri.host, port: Int(uri.port)).whenComplete { [weak self] result in
+        let connecting = uri.scheme == .unix
+            ? bootstrap.connect(unixDomainSocketPath: uri.path)
+            : bootstrap.connect(host: uri.host, port: Int(uri.port))
+        connecting.whenComplete { [weak self] result in
             guard let self else { return }
             self.table[provisional] = nil
             switch result {
@@ -212,10 +225,10 @@ final class LinkManager {
             case .success(let channel):
                 guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
                 let key = LinkKey(scheme: scheme, interface: target.interface,
-                                  remote: Self.remoteID(local: channel.localAddress, remote: remote))
+                                  remote: uri.scheme == .unix ? uri.path : Self.remoteID(local: channel.localAddress, remote: remote))
                 if self.table[key] != nil { channel.close(promise: nil); return }
                 self.table[key] = .some(nil)
-                var name = scheme + "://" + uri.authority
+                var name = uri.scheme == .unix ? uri.original : scheme + "://" + uri.authority
                 if name.hasSuffix("/") { name.removeLast() }
                 _ = self.addHandshake(channel, key: key, name: name, inbound: false, scheme: uri.scheme, priority: uri.priority,
                                       pins: Set(uri.pinnedKeys.compactMap { PublicKey(bytes: $0) }),
