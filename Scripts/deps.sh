@@ -2,9 +2,9 @@
 # Installs the Debian packages Rhizome builds and tests with; idempotent and quiet when all are there.
 #   libsodium-dev  crypto (system library, found with pkg-config)
 #   yggdrasil      the 0.4.7 reference peer the interop tests run against
-#   iperf3 iproute2 iputils-ping  namespace tests and benchmarks
+#   iperf3 iproute2 iputils-ping bc python3  namespace tests (a SOCKS proxy, raw admin clients) and benchmarks
 set -euo pipefail
-packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc)
+packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -172,12 +172,13 @@ final class LinkManager {
 
     private func connect(_ target: DialTarget, retryID id: String?) {
         let uri = target.uri
-        guard uri.scheme != .socks, uri.scheme != .tls || tls != nil else {
-            log.warning("Failed to dial \(uri): scheme \(uri.scheme.rawValue) is not supported yet")
+        guard uri.scheme != .tls || tls != nil else {
+            log.warning("Failed to dial \(uri): TLS is not available")
             return
         }
         let scheme = uri.scheme.rawValue
-        let provisional = LinkKey(scheme: scheme, interface: target.interface, remote: uri.scheme == .unix ? uri.path : uri.authority)
+        let provisional = LinkKey(scheme: scheme, interface: target.interface,
+                                  remote: uri.scheme == .unix || uri.scheme == .socks ? uri.path : uri.authority)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
         guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
             if let id { scheduleRedial(id, rejected: false) }
@@ -199,7 +200,19 @@ final class LinkManager {
         if uri.scheme != .unix {
             bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
         }
-        if !target.interface.isEmpty && uri.scheme != .unix {
+        var socks: SOCKSClientHandler?
+        if uri.scheme == .socks {
+            let promise = eventLoop.makePromise(of: Void.self)
+            guard let handler = try? SOCKSClientHandler(target: uri.path, userInfo: uri.userInfo, done: promise) else {
+                table[provisional] = nil
+                return
+            }
+            socks = handler
+            bootstrap = bootstrap.channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+        }
+        if !target.interface.isEmpty && uri.scheme != .unix && uri.scheme != .socks {
             // Dial from the interface's own address (its link-local one for a link-local peer),
             // so the peer sees the address it expects and exempts us from its allowlist as 0.4.7 does.
             let linkLocal = uri.host.lowercased().hasPrefix("fe8") || uri.host.lowercased().hasPrefix("fe9")
@@ -212,9 +225,15 @@ final class LinkManager {
             }
             bootstrap = bootstrap.bind(to: source)
         }
-        let connecting = uri.scheme == .unix
+        var connecting = uri.scheme == .unix
             ? bootstrap.connect(unixDomainSocketPath: uri.path)
             : bootstrap.connect(host: uri.host, port: Int(uri.port))
+        if let socks {
+            // The link starts once the proxy has connected us to the target.
+            connecting = connecting.flatMap { channel in
+                socks.done.futureResult.map { channel }.flatMapError { error in channel.close().flatMapThrowing { throw error } }
+            }
+        }
         connecting.whenComplete { [weak self] result in
             guard let self else { return }
             self.table[provisional] = nil
@@ -225,14 +244,15 @@ final class LinkManager {
             case .success(let channel):
                 guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
                 let key = LinkKey(scheme: scheme, interface: target.interface,
-                                  remote: uri.scheme == .unix ? uri.path : Self.remoteID(local: channel.localAddress, remote: remote))
+                                  remote: uri.scheme == .unix || uri.scheme == .socks ? uri.path : Self.remoteID(local: channel.localAddress, remote: remote))
                 if self.table[key] != nil { channel.close(promise: nil); return }
                 self.table[key] = .some(nil)
-                var name = uri.scheme == .unix ? uri.original : scheme + "://" + uri.authority
+                var name = uri.scheme == .unix ? uri.original : uri.scheme == .socks ? Self.redactingPassword(uri) : scheme + "://" + uri.authority
                 if name.hasSuffix("/") { name.removeLast() }
                 _ = self.addHandshake(channel, key: key, name: name, inbound: false, scheme: uri.scheme, priority: uri.priority,
                                       pins: Set(uri.pinnedKeys.compactMap { PublicKey(bytes: $0) }),
                                       dialed: id, discovered: id == nil, remoteIP: remote)
+                socks?.release()
             }
         }
     }
@@ -353,6 +373,12 @@ final class LinkManager {
         if let local, local.ipAddress == remote.ipAddress { return describe(remote) }
         if isLinkLocal(remote), let ip = remote.ipAddress { return ip.split(separator: "%").first.map(String.init) ?? ip }
         return describe(remote)
+    }
+
+    /// A SOCKS URI for logs and getPeers, without the proxy password (0.4.7 shows it).
+    static func redactingPassword(_ uri: PeerURI) -> String {
+        guard let info = uri.userInfo, let colon = info.firstIndex(of: ":") else { return uri.original }
+        return uri.original.replacing(info + "@", with: String(info[..<colon]) + ":***@", maxReplacements: 1)
     }
 
     static func isIPv4(_ s: String) -> Bool {
