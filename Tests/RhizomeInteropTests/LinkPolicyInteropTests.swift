@@ -106,3 +106,66 @@ struct LinkPolicyInteropTests {
         print("triangle (\(implementation) dialling): traffic via B \(String(format: "%.1f", failover)) s after the cut; A–C linked again \(String(format: "%.1f", recovery)) s after restore")
     }
 }
+
+/// Links that come and go: a peer that comes back, interfaces that appear, InterfacePeers.
+@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+                             "needs root, iproute2 and Debian's yggdrasil"))
+struct LinkLifecycleInteropTests {
+    /// A configured peer that was gone for a while is used again within 5 s of coming back
+    /// (0.4.7: up to its next 60 s peer-loop pass).
+    @Test func returningPeerIsUsedAgainWithinFiveSeconds() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let h1 = try lab.addHost(), h2 = try lab.addHost()
+        let (a1, _) = try lab.connect(h1, h2)
+        let ygg = try MeshNode(lab: lab, host: h1, .yggdrasil, name: "ygg", listen: ["tcp://[\(a1)]:12345"])
+        let rz = try MeshNode(lab: lab, host: h2, .rhizome, name: "rz", peers: ["tcp://[\(a1)]:12345"])
+        try ygg.start(); _ = ygg.waitReady()
+        try rz.start(); _ = rz.waitReady()
+        #expect(NetworkLab.waitUntil(timeout: 10) { rz.peerKeys() == [ygg.publicKey] })
+        ygg.stop()
+        Thread.sleep(forTimeInterval: 20)
+        try ygg.start()
+        let back = Date()
+        #expect(NetworkLab.waitUntil(timeout: 20, interval: 0.1) { rz.peerKeys() == [ygg.publicKey] })
+        let took = Date().timeIntervalSince(back)
+        #expect(took < 5.5, "re-linked \(took) s after the peer came back")
+        print("returning peer re-linked \(String(format: "%.1f", took)) s after it came back (down 20 s)")
+    }
+
+    /// Multicast picks up an interface that appears while the node runs.
+    @Test func multicastFindsAnInterfaceThatAppearsLater() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let h1 = try lab.addHost(), h2 = try lab.addHost()
+        let a = try MeshNode(lab: lab, host: h1, .rhizome, name: "a", multicast: true)
+        let b = try MeshNode(lab: lab, host: h2, .yggdrasil, name: "b", multicast: true)
+        try a.start(); try b.start()
+        #expect(a.waitReady() && b.waitReady())
+        Thread.sleep(forTimeInterval: 2)
+        #expect(a.peerKeys().isEmpty)
+        try lab.connect(h1, h2)
+        #expect(NetworkLab.waitUntil(timeout: 15) { a.peerKeys() == [b.publicKey] }, "\(a.log)")
+    }
+
+    /// InterfacePeers: a link-local peer address with no zone, dialled from the named interface.
+    @Test func interfacePeersDialFromTheNamedInterface() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let h1 = try lab.addHost(), h2 = try lab.addHost()
+        try lab.connect(h1, h2)
+        let ifA = try lab.interfaceName(link: 1, side: 0), ifB = try lab.interfaceName(link: 1, side: 1)
+        // The link-local address of h1's side.
+        Thread.sleep(forTimeInterval: 1)
+        let show = try lab.run(h1, "ip", ["-6", "-o", "addr", "show", "dev", ifA, "scope", "link"])
+        let lladdr = show.stdout.split(separator: " ").first { $0.hasPrefix("fe80:") }.map { String($0.split(separator: "/")[0]) } ?? ""
+        #expect(!lladdr.isEmpty, "\(show.stdout)")
+        let ygg = try MeshNode(lab: lab, host: h1, .yggdrasil, name: "ygg", listen: ["tcp://[::]:12345"])
+        let rz = try MeshNode(lab: lab, host: h2, .rhizome, name: "rz", extra: ["InterfacePeers": [ifB: ["tcp://[\(lladdr)]:12345"]]])
+        try ygg.start(); _ = ygg.waitReady()
+        try rz.start(); _ = rz.waitReady()
+        #expect(NetworkLab.waitUntil(timeout: 10) { rz.peerKeys() == [ygg.publicKey] }, "\(rz.log)")
+        let peers = try ygg.ctl(["getPeers"])["peers"] as? [[String: Any]]
+        #expect((peers?.first?["remote"] as? String)?.contains("fe80:") == true, "dialled from the interface's link-local address")
+    }
+}

@@ -1,4 +1,5 @@
 import NIOCore
+import RhizomeIPv6
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +8,12 @@ import Glibc
 /// multicast), as 0.4.7 does it: the interface's first address of the destination's family and
 /// scope (link-local for a link-local destination, global otherwise).
 enum InterfaceAddress {
+    /// fe80::/10, from text (a zone suffix is ignored).
+    static func isLinkLocal(_ host: String) -> Bool {
+        guard let ip = IPv6Bytes(text: String(host.split(separator: "%").first ?? "")) else { return false }
+        return ip[0] == 0xfe && ip[1] & 0xc0 == 0x80
+    }
+
     static func source(interface: String, forLinkLocalIPv6 linkLocal: Bool) -> SocketAddress? {
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0 else { return nil }

@@ -215,8 +215,7 @@ final class LinkManager {
         if !target.interface.isEmpty && uri.scheme != .unix && uri.scheme != .socks {
             // Dial from the interface's own address (its link-local one for a link-local peer),
             // so the peer sees the address it expects and exempts us from its allowlist as 0.4.7 does.
-            let linkLocal = uri.host.lowercased().hasPrefix("fe8") || uri.host.lowercased().hasPrefix("fe9")
-                || uri.host.lowercased().hasPrefix("fea") || uri.host.lowercased().hasPrefix("feb")
+            let linkLocal = InterfaceAddress.isLinkLocal(uri.host)
             guard let source = InterfaceAddress.source(interface: target.interface, forLinkLocalIPv6: linkLocal) else {
                 table[provisional] = nil
                 log.warning("Failed to dial \(uri.authority): no suitable source address found on interface \(target.interface)")
@@ -225,9 +224,12 @@ final class LinkManager {
             }
             bootstrap = bootstrap.bind(to: source)
         }
+        // A link-local peer named without a zone takes the source interface as its zone.
+        var host = uri.host
+        if !target.interface.isEmpty && !host.contains("%") && InterfaceAddress.isLinkLocal(host) { host += "%" + target.interface }
         var connecting = uri.scheme == .unix
             ? bootstrap.connect(unixDomainSocketPath: uri.path)
-            : bootstrap.connect(host: uri.host, port: Int(uri.port))
+            : bootstrap.connect(host: host, port: Int(uri.port))
         if let socks {
             // The link starts once the proxy has connected us to the target.
             connecting = connecting.flatMap { channel in
