@@ -27,6 +27,7 @@ extension SimReport {
                 out.append("  NOT converged within \(fmt(c.maxConvergenceWait)) s: \(cv.final.wrongRoot) wrong roots, \(cv.final.wrongRootSeq) stale seqs, \(cv.final.wrongPredecessor) wrong predecessors")
                 for e in cv.final.examples { out.append("    \(e)") }
             }
+            out.append("  worst while waiting (checks every \(fmt(c.checkInterval)) s): \(cv.peakDistinctRoots) distinct roots, \(cv.peakWrongRoot) wrong roots, \(cv.peakWrongPredecessor) wrong predecessors")
             let s = p.state
             out.append("  (1) roots: \(s.distinctRoots) distinct over \(s.components) component(s); wrong \(s.wrongRoot), stale seq \(s.wrongRootSeq)  \(mark(s.rootOK))")
             out.append("  (2) predecessors wrong: \(s.wrongPredecessor)  \(mark(s.predecessorOK))   (successors wrong: \(s.wrongSuccessor))")

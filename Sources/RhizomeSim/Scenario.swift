@@ -55,6 +55,10 @@ public struct Convergence: Codable, Equatable, Sendable {
     public var time: Double?
     public var checks = 0
     public var final = StateCheck()
+    /// The worst seen while waiting (how far the disturbance spread).
+    public var peakDistinctRoots = 0
+    public var peakWrongRoot = 0
+    public var peakWrongPredecessor = 0
 }
 
 /// One phase of a scenario.
@@ -105,6 +109,9 @@ extension Simulator {
             let c = checkState(expectation)
             result.checks += 1
             result.final = c
+            result.peakDistinctRoots = max(result.peakDistinctRoots, c.distinctRoots)
+            result.peakWrongRoot = max(result.peakWrongRoot, c.wrongRoot)
+            result.peakWrongPredecessor = max(result.peakWrongPredecessor, c.wrongPredecessor)
             trace?(now, c)
             if c.converged {
                 if streak == nil { streak = now }

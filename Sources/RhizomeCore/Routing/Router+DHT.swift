@@ -89,7 +89,12 @@ extension Router {
             return
         }
         prev = nil
-        for (key, dest) in destOf where dest != candidate {
+        // Also our older path to this same node on this same tree, if one survived (e.g. the tree
+        // switched away and back): it holds the table slot the new setup needs. Ironwood keeps it
+        // and then drops its own setup as a duplicate, leaving `prev` empty and bootstrapping
+        // every second until the root's seq changes (up to 30 min); found by the simulator.
+        let slot = DHTKey(source: localKey, root: ack.response.dest.root, rootSeq: ack.response.dest.seq)
+        for (key, dest) in destOf where dest != candidate || key == slot {
             if let entry = dht[key] { handleTeardown(entry.teardown(key), from: nil, now: now) }
         }
         setupSeq &+= 1
