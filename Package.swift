@@ -66,10 +66,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RhizomeCryptoTests", dependencies: ["RhizomeCrypto", "RhizomeIPv6"], exclude: ["Vectors"]),
-        .testTarget(name: "RhizomeCoreTests", dependencies: ["RhizomeCore", "RhizomeCrypto"]),
+        .testTarget(name: "RhizomeCoreTests", dependencies: ["RhizomeCore", "RhizomeCrypto"], exclude: ["FuzzRegressions"]),
         .testTarget(name: "RhizomeSessionsTests", dependencies: ["RhizomeSessions", "RhizomeIPv6", "RhizomeCore", "RhizomeCrypto"]),
         .testTarget(name: "RhizomeIPv6Tests", dependencies: ["RhizomeIPv6", "RhizomeCrypto"]),
-        .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode"]),
+        .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode"], exclude: ["FuzzRegressions"]),
         .target(name: "RhizomeTestSupport", path: "Tests/RhizomeTestSupport"),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeTestSupport"]),
         .testTarget(name: "RhizomeInteropTests", dependencies: ["RhizomeTestSupport"]),

@@ -7,6 +7,8 @@
 #   Fuzz/run.sh build TARGET|all             build only
 #   Fuzz/run.sh repro TARGET FILE...         run the target on the given inputs (e.g. a crash file)
 #   Fuzz/run.sh minimize TARGET FILE         shrink a crash input (writes fuzz-artifacts/TARGET/minimized-*)
+#   Fuzz/run.sh coverage TARGET|all          line coverage of the sources by the corpus and kept inputs
+#                                            (llvm-cov report; HTML in .build-fuzz/cov/html/TARGET)
 #
 # Targets are compiled straight from the package sources with swiftc (no SwiftPM): RhizomeCrypto,
 # RhizomeCore, RhizomeIPv6 and the Foundation-free JSON/ and Config/ files of RhizomeNode become
@@ -24,7 +26,9 @@ BUILD=$ROOT/.build-fuzz
 ART=$ROOT/fuzz-artifacts
 SWIFTC=${FUZZ_SWIFTC:-swiftc}
 OPT=${FUZZ_OPT:--O}
-SAN=(-sanitize=fuzzer,address)
+# The fuzzing flavour; `coverage` switches these to a profiling build in $BUILD/cov.
+FLAVOR=$BUILD/fuzz
+FLAGS=(-sanitize=fuzzer,address "$OPT" -g)
 CORE_TARGETS=(frame body metadata uvarint traffic router)
 NODE_TARGETS=(hjson peeruri config)
 ALL_TARGETS=("${CORE_TARGETS[@]}" "${NODE_TARGETS[@]}")
@@ -60,34 +64,34 @@ swiftc_() {
 # build_lib NAME LANGUAGE-MODE "DEP-LIBS" SOURCES...
 build_lib() {
     local name=$1 mode=$2 deps=$3; shift 3
-    local lib=$BUILD/lib/lib$name.a
+    local lib=$FLAVOR/lib/lib$name.a
     local dep_files=() d
-    for d in $deps; do dep_files+=("$BUILD/lib/lib$d.a"); done
+    for d in $deps; do dep_files+=("$FLAVOR/lib/lib$d.a"); done
     if stale "$lib" "$@" "${dep_files[@]}" "$0"; then
         echo "  compiling $name ($# files)" >&2
-        mkdir -p "$BUILD/lib" "$BUILD/modules"
-        swiftc_ "${SAN[@]}" "$OPT" -g -parse-as-library -wmo -swift-version "$mode" \
-            -module-name "$name" -emit-module -emit-module-path "$BUILD/modules/$name.swiftmodule" \
+        mkdir -p "$FLAVOR/lib" "$FLAVOR/modules"
+        swiftc_ "${FLAGS[@]}" -parse-as-library -wmo -swift-version "$mode" \
+            -module-name "$name" -emit-module -emit-module-path "$FLAVOR/modules/$name.swiftmodule" \
             -emit-library -static -o "$lib" \
-            -I "$BUILD/modules" -I "$ROOT/Sources/CSodium" "$@"
+            -I "$FLAVOR/modules" -I "$ROOT/Sources/CSodium" "$@"
     fi
 }
 
 build_libs() {
     local kind=$1
+    # Dependencies as in Package.swift: CSodium -> RhizomeCrypto -> RhizomeCore -> RhizomeIPv6.
     build_lib RhizomeCrypto 6 "" "$ROOT"/Sources/RhizomeCrypto/*.swift
-    if [[ $kind == core ]]; then
-        build_lib RhizomeCore 6 "RhizomeCrypto" $(find "$ROOT/Sources/RhizomeCore" -name '*.swift' | sort)
-    else
-        build_lib RhizomeIPv6 6 "RhizomeCrypto" "$ROOT"/Sources/RhizomeIPv6/*.swift
+    build_lib RhizomeCore 6 "RhizomeCrypto" $(find "$ROOT/Sources/RhizomeCore" -name '*.swift' | sort)
+    if [[ $kind == node ]]; then
+        build_lib RhizomeIPv6 6 "RhizomeCrypto RhizomeCore" $(find "$ROOT/Sources/RhizomeIPv6" -name '*.swift' | sort)
         # Only the Foundation- and NIO-free part of RhizomeNode: the JSON and config code.
-        build_lib RhizomeNode 5 "RhizomeCrypto RhizomeIPv6" \
+        build_lib RhizomeNode 5 "RhizomeCrypto RhizomeCore RhizomeIPv6" \
             "$ROOT"/Sources/RhizomeNode/JSON/*.swift "$ROOT"/Sources/RhizomeNode/Config/*.swift
     fi
 }
 
 build_target() {
-    local t=$1 bin=$BUILD/bin/fuzz-$1
+    local t=$1 bin=$FLAVOR/bin/fuzz-$1
     check_target "$t"
     local harness; harness=$(harness_of "$t")
     local libs
@@ -96,17 +100,17 @@ build_target() {
         libs=(RhizomeCore RhizomeCrypto)
     else
         build_libs node
-        libs=(RhizomeNode RhizomeIPv6 RhizomeCrypto)
+        libs=(RhizomeNode RhizomeIPv6 RhizomeCore RhizomeCrypto)
     fi
     local lib_files=() l link=()
-    for l in "${libs[@]}"; do lib_files+=("$BUILD/lib/lib$l.a"); link+=("-l$l"); done
+    for l in "${libs[@]}"; do lib_files+=("$FLAVOR/lib/lib$l.a"); link+=("-l$l"); done
     if stale "$bin" "$ROOT/Fuzz/Targets/$t.swift" "$harness" "${lib_files[@]}" "$0"; then
         echo "  linking fuzz-$t" >&2
-        mkdir -p "$BUILD/bin"
-        swiftc_ "${SAN[@]}" "$OPT" -g -parse-as-library -swift-version 6 -module-name "Fuzz_$t" \
-            -I "$BUILD/modules" -I "$ROOT/Sources/CSodium" \
+        mkdir -p "$FLAVOR/bin"
+        swiftc_ "${FLAGS[@]}" -parse-as-library -swift-version 6 -module-name "Fuzz_$t" \
+            -I "$FLAVOR/modules" -I "$ROOT/Sources/CSodium" \
             "$ROOT/Fuzz/Targets/$t.swift" "$harness" \
-            -L "$BUILD/lib" "${link[@]}" -lsodium -o "$bin"
+            -L "$FLAVOR/lib" "${link[@]}" -lsodium -o "$bin"
     fi
 }
 
@@ -130,7 +134,7 @@ fuzz_env() {
 # run_target TARGET SECONDS [ARGS...]; returns libFuzzer's status.
 run_target() {
     local t=$1 secs=$2; shift 2
-    local bin=$BUILD/bin/fuzz-$t corpus=$BUILD/corpus/$t seeds; seeds=$(seeds_of "$t")
+    local bin=$FLAVOR/bin/fuzz-$t corpus=$BUILD/corpus/$t seeds; seeds=$(seeds_of "$t")
     mkdir -p "$corpus" "$ART/$t" "$BUILD/logs"
     local args=(-max_total_time="$secs" -artifact_prefix="$ART/$t/" -print_final_stats=1
         -timeout=25 -rss_limit_mb=2048 -max_len="$(max_len_of "$t")")
@@ -163,6 +167,29 @@ summarize() {
     fi
 }
 
+# coverage TARGET: replays corpus and kept inputs through a profiling build, prints llvm-cov's
+# report for the package sources the target compiles.
+coverage() {
+    local t=$1 bin=$FLAVOR/bin/fuzz-$1 seeds; seeds=$(seeds_of "$t")
+    local dirs=() d
+    for d in "$BUILD/corpus/$t" "$seeds"; do [[ -d $d ]] && dirs+=("$d"); done
+    local raw=$FLAVOR/profiles/$t.profraw data=$FLAVOR/profiles/$t.profdata
+    mkdir -p "$FLAVOR/profiles"
+    rm -f "$raw"
+    fuzz_env
+    LLVM_PROFILE_FILE=$raw "$bin" -runs=0 -max_len="$(max_len_of "$t")" "${dirs[@]}" >"$FLAVOR/profiles/$t.log" 2>&1 \
+        || { echo "coverage run of $t failed; see $FLAVOR/profiles/$t.log" >&2; return 1; }
+    # The toolchain's own llvm tools: a distribution's may not read this profile format.
+    local tools; tools=$(dirname "$(command -v "$SWIFTC")")
+    "$tools/llvm-profdata" merge -sparse "$raw" -o "$data"
+    local sources
+    if is_core "$t"; then sources=("$ROOT/Sources/RhizomeCore" "$ROOT/Sources/RhizomeCrypto")
+    else sources=("$ROOT/Sources/RhizomeNode" "$ROOT/Sources/RhizomeIPv6"); fi
+    echo "== $t: $(grep -c . <(find "${dirs[@]}" -type f)) inputs" >&2
+    "$tools/llvm-cov" report "$bin" -instr-profile="$data" "${sources[@]}" | sed "s#$ROOT/Sources/##"
+    "$tools/llvm-cov" show "$bin" -instr-profile="$data" -format=html -output-dir="$FLAVOR/html/$t" "${sources[@]}" >/dev/null
+}
+
 targets_of() { if [[ $1 == all ]]; then echo "${ALL_TARGETS[@]}"; else check_target "$1"; echo "$1"; fi; }
 
 cmd=${1:-}
@@ -182,14 +209,20 @@ case $cmd in
         t=$2; shift 2
         build_target "$t"
         fuzz_env
-        exec "$BUILD/bin/fuzz-$t" -runs=1 "$@"
+        exec "$FLAVOR/bin/fuzz-$t" -runs=1 "$@"
         ;;
     minimize)
         [[ $# -eq 3 ]] || die "usage: run.sh minimize TARGET FILE"
         build_target "$2"
         fuzz_env
         mkdir -p "$ART/$2"
-        exec "$BUILD/bin/fuzz-$2" -minimize_crash=1 -max_total_time=60 -artifact_prefix="$ART/$2/minimized-" "$3"
+        exec "$FLAVOR/bin/fuzz-$2" -minimize_crash=1 -max_total_time=60 -artifact_prefix="$ART/$2/minimized-" "$3"
+        ;;
+    coverage)
+        [[ $# -ge 2 ]] || die "usage: run.sh coverage TARGET|all"
+        FLAVOR=$BUILD/cov
+        FLAGS=(-sanitize=fuzzer -profile-generate -profile-coverage-mapping -Onone)
+        for t in $(targets_of "$2"); do build_target "$t"; coverage "$t"; done
         ;;
     *)
         secs=${2:-60}

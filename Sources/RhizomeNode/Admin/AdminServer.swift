@@ -174,14 +174,24 @@ final class AdminConnectionHandler: ChannelInboundHandler {
     private var busy = false
     private var closed = false
     private var sawEOF = false
+    /// After an oversized request: the reply is sent and further input is read and dropped
+    /// until the client closes (or 2 s pass), so the client gets the reply instead of a reset.
+    private var discarding = false
 
     init(server: AdminServer) { self.server = server }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var chunk = unwrapInboundIn(data)
+        if discarding { return }
         if let bytes = chunk.readBytes(length: chunk.readableBytes) { buffer += bytes }
         if buffer.count > AdminServer.maxRequestBytes {
-            respond(context: context, AdminServer.envelope(error: "request larger than \(AdminServer.maxRequestBytes) bytes"), keep: false)
+            buffer = []
+            discarding = true
+            let text = JSONWriter.write(AdminServer.envelope(error: "request larger than \(AdminServer.maxRequestBytes) bytes")) + "\n"
+            var out = context.channel.allocator.buffer(capacity: text.utf8.count)
+            out.writeString(text)
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            context.eventLoop.scheduleTask(in: .seconds(2)) { context.close(promise: nil) }
             return
         }
         process(context: context)
@@ -189,6 +199,7 @@ final class AdminConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let e = event as? ChannelEvent, e == .inputClosed {
+            if discarding { context.close(promise: nil); return }
             sawEOF = true
             process(context: context)
         }
