@@ -136,6 +136,10 @@ extension Daemon {
                 ("router", Self.counterObject(runtime.router.counters)),
                 ("sessions", Self.counterObject(runtime.sessions.counters)),
                 ("ipv6", Self.counterObject(runtime.ipv6.counters)),
+                ("links", .object(JSONObject([
+                    ("open", .int(links.allLinks.count)),
+                    ("droppedTrafficSendBufferFull", .int(links.allLinks.reduce(UInt64(0)) { $0 &+ ($1.handler?.droppedTraffic ?? 0) })),
+                ]))),
             ]))
         }
 

@@ -64,8 +64,20 @@ final class LinkHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// Traffic frames dropped because the link's send buffer was full.
+    private(set) var droppedTraffic: UInt64 = 0
+
+    /// Queues a frame. The send buffer is bounded by the channel's write-buffer water mark: when
+    /// it is above the high mark, traffic frames (types 9 and 10) are dropped — TCP inside the
+    /// overlay recovers, as it does from ironwood's 25 ms queue drops — while protocol frames are
+    /// always queued (they are small and rare).
     func write(frame: UnsafeRawBufferPointer) {
         guard let context, frame.count <= Constants.maxFrameLength else { return }
+        if let type = frame.first, type == WireType.dhtTraffic.rawValue || type == WireType.pathTraffic.rawValue,
+           !context.channel.isWritable {
+            droppedTraffic &+= 1
+            return
+        }
         var buf = context.channel.allocator.buffer(capacity: frame.count + 2)
         buf.writeInteger(UInt16(frame.count))
         buf.writeBytes(frame)

@@ -50,6 +50,8 @@ final class LinkManager {
     /// Most connections still in the metadata handshake (each lasts at most 6 s). Bounds what a
     /// peer that opens many connections and sends nothing can hold.
     static let maxHandshakes = 256
+    /// Per-link send buffer above the kernel's: traffic is dropped above 1 MiB queued.
+    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 512 * 1024, high: 1024 * 1024)
     static let maxConnectBackoff = TimeAmount.seconds(4)
     static let maxRejectBackoff = TimeAmount.seconds(60)
 
@@ -93,6 +95,7 @@ final class LinkManager {
             bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
         }
+        bootstrap = bootstrap.childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
         bootstrap = bootstrap
             .childChannelInitializer { [weak self] channel in
                 guard let self else { return channel.eventLoop.makeSucceededVoidFuture() }
@@ -200,6 +203,7 @@ final class LinkManager {
         if uri.scheme != .unix {
             bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
         }
+        bootstrap = bootstrap.channelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
         var socks: SOCKSClientHandler?
         if uri.scheme == .socks {
             let promise = eventLoop.makePromise(of: Void.self)
