@@ -129,7 +129,7 @@ struct LinkLifecycleInteropTests {
         let back = Date()
         #expect(NetworkLab.waitUntil(timeout: 20, interval: 0.1) { rz.peerKeys() == [ygg.publicKey] })
         let took = Date().timeIntervalSince(back)
-        #expect(took < 5.5, "re-linked \(took) s after the peer came back")
+        #expect(took < 6.5, "re-linked \(took) s after the peer came back (retries are at most 4 s apart)")
         print("returning peer re-linked \(String(format: "%.1f", took)) s after it came back (down 20 s)")
     }
 
