@@ -92,4 +92,49 @@ struct LinkInteropTests {
             Issue.record("no iperf3 result")
         }
     }
+
+    /// A client that speaks a wrong version, or sends a malformed frame after the handshake, loses
+    /// its own link (logged with its key) while the node keeps routing for its other peers.
+    @Test func badClientsLoseOnlyTheirOwnLink() throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let h1 = try lab.addHost(), h2 = try lab.addHost()
+        let (a1, a2) = try lab.connect(h1, h2)
+        let rz = try MeshNode(lab: lab, host: h1, .rhizome, name: "rz", listen: ["tcp://[\(a1)]:12345"])
+        let ygg = try MeshNode(lab: lab, host: h2, .yggdrasil, name: "ygg", peers: ["tcp://[\(a1)]:12345"])
+        try rz.start(); _ = rz.waitReady()
+        try ygg.start()
+        #expect(NetworkLab.waitUntil(timeout: 10) { rz.peerKeys() == [ygg.publicKey] })
+        let client = """
+        import socket, sys, time
+        host, mode = sys.argv[1], sys.argv[2]
+        key = bytes.fromhex("ab" * 32)
+        s = socket.create_connection((host, 12345))
+        s.sendall(b"meta" + (b"\\x00\\x05" if mode == "version" else b"\\x00\\x04") + key)
+        s.settimeout(3)
+        got = b""
+        while len(got) < 38:
+            d = s.recv(38 - len(got))
+            if not d: break
+            got += d
+        if mode == "frame":
+            s.sendall(b"\\x00\\x03\\x0b\\x01\\x02")   # a frame of unknown type 11
+        try:
+            while s.recv(4096): pass
+            print("closed")
+        except socket.timeout:
+            print("still open")
+        """
+        let script = lab.directory + "/client.py"
+        try client.write(toFile: script, atomically: true, encoding: .utf8)
+        for mode in ["version", "frame"] {
+            let r = try lab.run(h2, "/usr/bin/python3", [script, a1, mode], timeout: 15)
+            #expect(r.stdout.contains("closed"), "\(mode): \(r.stdout) \(r.stderr)")
+        }
+        _ = a2
+        #expect(NetworkLab.waitUntil(timeout: 5) { rz.log.contains("unrecognized packet type 11") })
+        #expect(rz.log.contains(String(repeating: "ab", count: 32)), "the closed link is logged with the peer's key")
+        #expect(rz.process?.isRunning == true)
+        #expect(rz.peerKeys() == [ygg.publicKey], "the good link is untouched")
+    }
 }

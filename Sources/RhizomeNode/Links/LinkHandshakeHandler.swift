@@ -12,14 +12,12 @@ final class LinkHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler
 
     enum Failure: Error, CustomStringConvertible {
         case timeout
-        case badMagic
-        case incompatibleVersion(UInt8, UInt8)
+        case incompatible(WireError)
         case closedEarly
         var description: String {
             switch self {
             case .timeout: return "read handshake: i/o timeout"
-            case .badMagic: return "remote node is incompatible version (bad metadata magic)"
-            case .incompatibleVersion(let ma, let mi): return "remote node is incompatible version (local 0.4, remote \(ma).\(mi))"
+            case .incompatible(let e): return "remote node is incompatible version (\(e))"
             case .closedEarly: return "connection closed during the handshake"
             }
         }
@@ -53,11 +51,8 @@ final class LinkHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler
     private func start(context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        var out = context.channel.allocator.buffer(capacity: Constants.metadataLength)
-        out.writeBytes(Constants.metadataMagic)
-        out.writeInteger(Constants.protocolMajorVersion)
-        out.writeInteger(Constants.protocolMinorVersion)
-        out.writeBytes(localKey.bytes)
+        var out = context.channel.allocator.buffer(capacity: Metadata.length)
+        out.writeBytes(Metadata(key: localKey).encoded)
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         let loopBoundContext = context
         deadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(Constants.handshakeTimeout * 1000))) { [weak self] in
@@ -69,13 +64,14 @@ final class LinkHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler
         guard !done else { return }
         var chunk = unwrapInboundIn(data)
         if received == nil { received = chunk } else { received!.writeBuffer(&chunk) }
-        guard var buf = received, buf.readableBytes >= Constants.metadataLength else { return }
-        let meta = buf.readBytes(length: Constants.metadataLength)!
-        guard Array(meta[0..<4]) == Constants.metadataMagic else { return fail(context: context, .badMagic) }
-        guard meta[4] == Constants.protocolMajorVersion, meta[5] == Constants.protocolMinorVersion else {
-            return fail(context: context, .incompatibleVersion(meta[4], meta[5]))
+        guard var buf = received, buf.readableBytes >= Metadata.length else { return }
+        let bytes = buf.readBytes(length: Metadata.length)!
+        let decoded = bytes.withUnsafeBytes { raw in Result { () throws(WireError) -> Metadata in try Metadata(decoding: raw) } }
+        let key: PublicKey
+        switch decoded {
+        case .success(let meta): key = meta.key
+        case .failure(let error): return fail(context: context, .incompatible(error))
         }
-        let key = PublicKey(bytes: meta[6..<38])!
         done = true
         deadline?.cancel()
         received = nil
