@@ -6,13 +6,10 @@ import RhizomeTestSupport
 @Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct TLSInteropTests {
-    @Test(arguments: [true, false])
-    func tlsLinkWithYggdrasil(rhizomeDials: Bool) throws {
-        let lab = try NetworkLab()
-        defer { lab.shutdown() }
-        let h1 = try lab.addHost(), h2 = try lab.addHost()
-        let (a1, _) = try lab.connect(h1, h2)
-        let uri = "tls://[\(a1)]:12443"
+    /// One node listening on `uri` and one dialling it, one of each implementation; waits until
+    /// both list each other.
+    static func linkedPair(_ lab: NetworkLab, _ h1: NetworkLab.Host, _ h2: NetworkLab.Host, uri: String,
+                           rhizomeDials: Bool) throws -> (listener: MeshNode, dialer: MeshNode) {
         let listener = try MeshNode(lab: lab, host: h1, rhizomeDials ? .yggdrasil : .rhizome, name: "listener", listen: [uri], tun: true)
         let dialer = try MeshNode(lab: lab, host: h2, rhizomeDials ? .rhizome : .yggdrasil, name: "dialer", peers: [uri], tun: true)
         try listener.start()
@@ -21,6 +18,16 @@ struct TLSInteropTests {
         #expect(dialer.waitReady())
         #expect(NetworkLab.waitUntil(timeout: 10) { listener.peerKeys() == [dialer.publicKey] && dialer.peerKeys() == [listener.publicKey] },
                 "\(listener.log)\n\(dialer.log)")
+        return (listener, dialer)
+    }
+
+    @Test(arguments: [true, false])
+    func tlsLinkWithYggdrasil(rhizomeDials: Bool) throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let h1 = try lab.addHost(), h2 = try lab.addHost()
+        let (a1, _) = try lab.connect(h1, h2)
+        let (listener, dialer) = try Self.linkedPair(lab, h1, h2, uri: "tls://[\(a1)]:12443", rhizomeDials: rhizomeDials)
         let peers = try dialer.ctl(["getPeers"])["peers"] as? [[String: Any]]
         #expect((peers?.first?["remote"] as? String)?.hasPrefix("tls://") == true)
         #expect(dialer.canPing(listener.address))
@@ -53,15 +60,7 @@ struct TLSInteropTests {
         let lab = try NetworkLab()
         defer { lab.shutdown() }
         let h1 = try lab.addHost(), h2 = try lab.addHost()
-        let uri = "unix://\(lab.directory)/peer.sock"
-        let listener = try MeshNode(lab: lab, host: h1, rhizomeDials ? .yggdrasil : .rhizome, name: "listener", listen: [uri], tun: true)
-        let dialer = try MeshNode(lab: lab, host: h2, rhizomeDials ? .rhizome : .yggdrasil, name: "dialer", peers: [uri], tun: true)
-        try listener.start()
-        #expect(listener.waitReady(), "\(listener.log)")
-        try dialer.start()
-        #expect(dialer.waitReady())
-        #expect(NetworkLab.waitUntil(timeout: 10) { listener.peerKeys() == [dialer.publicKey] && dialer.peerKeys() == [listener.publicKey] },
-                "\(listener.log)\n\(dialer.log)")
+        let (listener, dialer) = try Self.linkedPair(lab, h1, h2, uri: "unix://\(lab.directory)/peer.sock", rhizomeDials: rhizomeDials)
         #expect(dialer.canPing(listener.address))
     }
 }

@@ -172,6 +172,9 @@ public struct Router {
     }
 
     mutating func send<M: WireMessageBody>(_ message: M, on link: LinkID) {
+        // A link that is already down gets nothing (a path that left and came back on the same
+        // link is torn down toward it while the link goes away).
+        guard peerIndex[link] != nil else { return }
         var out = [M.wireType.rawValue]
         message.encode(into: &out)
         guard out.count <= Constants.maxFrameLength else {

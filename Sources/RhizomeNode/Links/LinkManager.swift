@@ -191,7 +191,7 @@ final class LinkManager {
         let clientTLS = uri.scheme == .tls ? tls?.client : nil
         // SNI: the sni= option, else the host if it is a name; never an IP literal.
         let sniCandidate = uri.sni ?? uri.host
-        let sni = (IPv6Text.isValid(sniCandidate.split(separator: "%").first.map(String.init) ?? "") || Self.isIPv4(sniCandidate)) ? nil : sniCandidate
+        let sni = (IPv6Text.isValid(sniCandidate.split(separator: "%").first.map(String.init) ?? "") || IPv4Text.parse(sniCandidate) != nil) ? nil : sniCandidate
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.milliseconds(Int64(RhizomeCoreConstants.dialTimeout * 1000)))
             .channelInitializer { channel in
@@ -387,14 +387,9 @@ final class LinkManager {
         return uri.original.replacing(info + "@", with: String(info[..<colon]) + ":***@", maxReplacements: 1)
     }
 
-    static func isIPv4(_ s: String) -> Bool {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
-    }
-
     static func isLinkLocal(_ address: SocketAddress) -> Bool {
-        guard let ip = address.ipAddress?.lowercased() else { return false }
-        return ip.hasPrefix("fe8") || ip.hasPrefix("fe9") || ip.hasPrefix("fea") || ip.hasPrefix("feb") || ip.hasPrefix("169.254.")
+        guard let ip = address.ipAddress else { return false }
+        return InterfaceAddress.isLinkLocal(ip) || ip.hasPrefix("169.254.")
     }
 
     /// The useful part of a NIO connect error.
