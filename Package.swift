@@ -2,8 +2,14 @@
 import PackageDescription
 
 // Layers, outermost last; arrows point down only (see README "Layout"):
-//   CSodium -> RhizomeCrypto -> RhizomeCore (wire + routing, sans-IO) -> RhizomeSessions -> RhizomeIPv6
+//   CSodium -> RhizomeCrypto -> RhizomeCore (wire + routing, sans-IO) -> RhizomeSessions, RhizomeIPv6
+//   -> RhizomeNodeCore (the layers composed, the data path; sans-IO)
 //   -> RhizomeNode (SwiftNIO I/O shell, config) -> executables.
+/// The data path's modules are optimised in every configuration: their promise of no allocation
+/// per packet holds for optimised code (unoptimised Swift boxes and retains freely), and the test
+/// that checks it runs in the default debug build. It also keeps debug-build interop tests fast.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Rhizome",
     platforms: [.macOS(.v13)],
@@ -26,14 +32,15 @@ let package = Package(
             providers: [.apt(["libsodium-dev"])]
         ),
         .target(name: "CTun"),
-        .target(name: "RhizomeCrypto", dependencies: ["CSodium"]),
-        .target(name: "RhizomeCore", dependencies: ["RhizomeCrypto"]),
-        .target(name: "RhizomeIPv6", dependencies: ["RhizomeCrypto", "RhizomeCore"]),
-        .target(name: "RhizomeSessions", dependencies: ["RhizomeCrypto", "RhizomeCore"]),
+        .target(name: "RhizomeCrypto", dependencies: ["CSodium"], swiftSettings: optimised),
+        .target(name: "RhizomeCore", dependencies: ["RhizomeCrypto"], swiftSettings: optimised),
+        .target(name: "RhizomeIPv6", dependencies: ["RhizomeCrypto", "RhizomeCore"], swiftSettings: optimised),
+        .target(name: "RhizomeSessions", dependencies: ["RhizomeCrypto", "RhizomeCore"], swiftSettings: optimised),
+        .target(name: "RhizomeNodeCore", dependencies: ["RhizomeCrypto", "RhizomeCore", "RhizomeSessions", "RhizomeIPv6"], swiftSettings: optimised),
         .target(
             name: "RhizomeNode",
             dependencies: [
-                "RhizomeCore", "RhizomeSessions", "RhizomeIPv6", "RhizomeCrypto", "CTun",
+                "RhizomeCore", "RhizomeSessions", "RhizomeIPv6", "RhizomeNodeCore", "RhizomeCrypto", "CTun",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -69,6 +76,9 @@ let package = Package(
         .testTarget(name: "RhizomeCoreTests", dependencies: ["RhizomeCore", "RhizomeCrypto"], exclude: ["FuzzRegressions"]),
         .testTarget(name: "RhizomeSessionsTests", dependencies: ["RhizomeSessions", "RhizomeIPv6", "RhizomeCore", "RhizomeCrypto"]),
         .testTarget(name: "RhizomeIPv6Tests", dependencies: ["RhizomeIPv6", "RhizomeCrypto"]),
+        // Counts this thread's malloc calls, for the test that the data path allocates nothing.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        .testTarget(name: "RhizomeNodeCoreTests", dependencies: ["RhizomeNodeCore", "CMallocCounter"], swiftSettings: optimised),
         .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode"], exclude: ["FuzzRegressions"]),
         .target(name: "RhizomeTestSupport", path: "Tests/RhizomeTestSupport"),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeTestSupport"]),

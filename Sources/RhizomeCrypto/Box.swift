@@ -104,6 +104,37 @@ public struct BoxSharedKey: Sendable {
         }
     }
 
+    /// Encrypts `message` in place and writes its 16-byte tag to `tag` (which must not overlap
+    /// it): the data path's seal, with the tag placed where the wire format wants it and no copy.
+    public func sealInPlace(_ message: UnsafeMutableRawBufferPointer, tag: UnsafeMutableRawBufferPointer, nonce: UInt64) {
+        precondition(tag.count >= Self.overhead)
+        var k = key
+        withUnsafeBytes(of: &k) { kb in
+            Self.withNonce(nonce) { n in
+                let m = message.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                _ = crypto_box_detached_afternm(
+                    m, tag.baseAddress!.assumingMemoryBound(to: UInt8.self), m, UInt64(message.count),
+                    n, kb.bindMemory(to: UInt8.self).baseAddress!)
+            }
+        }
+    }
+
+    /// Opens a box in the "easy" layout (tag ‖ ciphertext) into `output`, which must hold
+    /// `box.count - overhead` bytes and must not overlap `box` (the receive path decrypts straight
+    /// from the link's read buffer into a caller-owned buffer). False if the tag does not verify.
+    public func open(detached box: UnsafeRawBufferPointer, nonce: UInt64, into output: UnsafeMutableRawBufferPointer) -> Bool {
+        guard box.count >= Self.overhead, output.count >= box.count - Self.overhead else { return false }
+        var k = key
+        return withUnsafeBytes(of: &k) { kb in
+            Self.withNonce(nonce) { n in
+                let b = box.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                return crypto_box_open_detached_afternm(
+                    output.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafeMutablePointer(mutating: b), b + Self.overhead, b,
+                    UInt64(box.count - Self.overhead), n, kb.bindMemory(to: UInt8.self).baseAddress!) == 0
+            }
+        }
+    }
+
     public func seal(_ plaintext: [UInt8], nonce: UInt64) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: plaintext.count + Self.overhead)
         plaintext.withUnsafeBytes { p in out.withUnsafeMutableBytes { seal(p, nonce: nonce, into: $0) } }

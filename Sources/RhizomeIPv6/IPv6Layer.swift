@@ -182,19 +182,28 @@ public struct IPv6Layer: Sendable {
 
     /// WRITE(pkt): an IPv6 packet read from the TUN.
     public mutating func handleOutgoing(_ packet: [UInt8], now: Double) {
+        let key = packet.withUnsafeBytes { outgoingKey($0, now: now) }
+        if let key { actions.append(.sendToSession(key: key, data: Self.traffic(packet))) }
+    }
+
+    /// WRITE for the data path: the key to send `packet` to (as session data 0x01 ‖ packet) when it
+    /// is cached. Otherwise the packet is dealt with here — dropped and counted, or kept behind a
+    /// key lookup — and nil is returned.
+    public mutating func outgoingKey(_ packet: UnsafeRawBufferPointer, now: Double) -> PublicKey? {
         expireDue(now: now)
         guard let first = packet.first, first >> 4 == 6 else {
             counters.droppedNotIPv6 += 1
-            return
+            return nil
         }
         guard packet.count >= Self.headerLength else {
             counters.droppedTooShort += 1
-            return
+            return nil
         }
-        let (src, dst) = packet.withUnsafeBytes { (IPv6Bytes(bytes: $0, offset: 8), IPv6Bytes(bytes: $0, offset: 24)) }
+        let src = IPv6Bytes(bytes: packet, offset: 8)
+        let dst = IPv6Bytes(bytes: packet, offset: 24)
         guard src == address.bytes || src.high == subnet.prefix else {
             counters.droppedBadSource += 1
-            return
+            return nil
         }
         let destination: Destination
         let cached: PublicKey?
@@ -207,14 +216,15 @@ public struct IPv6Layer: Sendable {
             cached = bySubnet[dst.high]
         default:
             counters.droppedBadDestination += 1
-            return
+            return nil
         }
         if let key = cached {
-            cache[key]?.expiry = now + Self.keyStoreTimeout
-            actions.append(.sendToSession(key: key, data: Self.traffic(packet)))
-        } else {
-            buffer(packet, for: destination, now: now)
+            // By index: `cache[key]?.expiry = …` goes through a modify coroutine that allocates.
+            if let index = cache.index(forKey: key) { cache.values[index].expiry = now + Self.keyStoreTimeout }
+            return key
         }
+        buffer(Array(packet), for: destination, now: now)
+        return nil
     }
 
     /// 0x01 ‖ packet.
@@ -291,37 +301,44 @@ public struct IPv6Layer: Sendable {
     /// READ(fromKey, pkt): an IPv6 packet that arrived in a session from `key` (the session
     /// payload with its 0x01 type byte removed).
     public mutating func handleIncoming(from key: PublicKey, packet: ArraySlice<UInt8>, now: Double) {
-        expireDue(now: now)
-        guard let first = packet.first else { return }
-        guard first >> 4 == 6 else {
-            counters.droppedNotIPv6 += 1
-            return
-        }
-        guard packet.count >= Self.headerLength else {
-            counters.droppedTooShort += 1
-            return
-        }
-        if packet.count > mtu {
-            counters.packetTooBigSent += 1
-            let ptb = packet.withUnsafeBytes { ICMPv6.packetTooBig(for: $0, mtu: mtu) }
-            handleOutgoing(ptb, now: now)
-            return
-        }
-        let (src, dst) = packet.withUnsafeBytes { (IPv6Bytes(bytes: $0, offset: 8), IPv6Bytes(bytes: $0, offset: 24)) }
-        guard dst == address.bytes || dst.high == subnet.prefix else {
-            counters.droppedNotForUs += 1
-            return
-        }
-        let entry = updateCache(key, now: now)
-        guard src == entry.address || src.high == entry.subnet else {
-            counters.droppedSpoofedSource += 1
-            return
-        }
-        actions.append(.writeToTUN(Array(packet)))
+        let accepted = packet.withUnsafeBytes { acceptIncoming(from: key, packet: $0, now: now) }
+        if accepted { actions.append(.writeToTUN(Array(packet))) }
     }
 
     public mutating func handleIncoming(from key: PublicKey, packet: [UInt8], now: Double) {
         handleIncoming(from: key, packet: packet[...], now: now)
+    }
+
+    /// READ for the data path: true when `packet` is to be written to the TUN as it is. Otherwise
+    /// it was dealt with here (dropped and counted, or answered with Packet Too Big).
+    public mutating func acceptIncoming(from key: PublicKey, packet: UnsafeRawBufferPointer, now: Double) -> Bool {
+        expireDue(now: now)
+        guard let first = packet.first else { return false }
+        guard first >> 4 == 6 else {
+            counters.droppedNotIPv6 += 1
+            return false
+        }
+        guard packet.count >= Self.headerLength else {
+            counters.droppedTooShort += 1
+            return false
+        }
+        if packet.count > mtu {
+            counters.packetTooBigSent += 1
+            handleOutgoing(ICMPv6.packetTooBig(for: packet, mtu: mtu), now: now)
+            return false
+        }
+        let src = IPv6Bytes(bytes: packet, offset: 8)
+        let dst = IPv6Bytes(bytes: packet, offset: 24)
+        guard dst == address.bytes || dst.high == subnet.prefix else {
+            counters.droppedNotForUs += 1
+            return false
+        }
+        let entry = updateCache(key, now: now)
+        guard src == entry.address || src.high == entry.subnet else {
+            counters.droppedSpoofedSource += 1
+            return false
+        }
+        return true
     }
 
     /// UPDATE_CACHE(key): create or refresh the entry; a new entry releases the packets pending

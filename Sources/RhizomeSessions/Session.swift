@@ -101,9 +101,10 @@ struct Session: TimedEntry, Sendable {
         return true
     }
 
-    /// ENCRYPT_AND_SEND. Nil if our send key cannot be computed (the remote advertised a low-order
-    /// key; ironwood would send with a key anyone can derive, we send nothing).
-    mutating func seal<R: RandomSource>(_ data: UnsafeRawBufferPointer, now: Double, random: inout R) -> [UInt8]? {
+    /// ENCRYPT_AND_SEND's state change: takes the next nonce and returns what is needed to build
+    /// the message. Nil if our send key cannot be computed (the remote advertised a low-order key;
+    /// ironwood would send with a key anyone can derive, we send nothing).
+    mutating func reserveSeal<R: RandomSource>(dataLength: Int, now: Double, random: inout R) -> TrafficSeal? {
         sendNonce &+= 1
         if sendNonce == 0 {
             // Unreachable in practice (2^64 packets): rotate our keys and go out with nonce 0.
@@ -111,17 +112,21 @@ struct Session: TimedEntry, Sendable {
             fixShared(recvNonce: 0, sendNonce: 0)
         }
         guard let shared = sendShared else { return nil }
-        let out = SessionWire.sealTraffic(
-            localKeySeq: localKeySeq, remoteKeySeq: remoteKeySeq, nonce: sendNonce,
-            nextPublic: nextLocal.publicKey, data: data, shared: shared)
-        tx &+= UInt64(data.count)
+        tx &+= UInt64(dataLength)
         expiry = now + SessionConstants.sessionTimeout
-        return out
+        return TrafficSeal(localKeySeq: localKeySeq, remoteKeySeq: remoteKeySeq, nonce: sendNonce,
+                           nextPublic: nextLocal.publicKey, shared: shared)
+    }
+
+    /// ENCRYPT_AND_SEND into a new array.
+    mutating func seal<R: RandomSource>(_ data: UnsafeRawBufferPointer, now: Double, random: inout R) -> [UInt8]? {
+        guard let ticket = reserveSeal(dataLength: data.count, now: now, random: &random) else { return nil }
+        return SessionWire.sealTraffic(ticket, data: data)
     }
 
     enum ReceiveOutcome {
-        /// Authenticated: hand `data` upward.
-        case deliver([UInt8])
+        /// Authenticated: hand the data upward; it lies at this range of the output buffer.
+        case deliver(Range<Int>)
         /// Unknown key-index combination or failed authentication: send INIT, drop.
         case sendInit
         /// Malformed, or a replay in the ordinary case: silent drop.
@@ -133,8 +138,12 @@ struct Session: TimedEntry, Sendable {
 
     private enum Row { case ordinary, nextSend, nextRecv }
 
-    /// RECEIVE(S, msg), §4.6: classification, decryption, the 60 s throttle, ROTATE.
-    mutating func receive<R: RandomSource>(_ msg: UnsafeRawBufferPointer, now: Double, random: inout R) -> ReceiveOutcome {
+    /// RECEIVE(S, msg), §4.6: classification, decryption, the 60 s throttle, ROTATE. The plaintext
+    /// (next key ‖ data) is written to `output`, which must hold `msg.count` bytes and must not
+    /// overlap `msg`.
+    mutating func receive<R: RandomSource>(
+        _ msg: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, now: Double, random: inout R
+    ) -> ReceiveOutcome {
         guard let (a, b, n, offset) = SessionWire.parseTrafficHeader(msg) else { return .malformed }
         let fromCurrent = a == remoteKeySeq
         let fromNext = a == remoteKeySeq &+ 1
@@ -163,13 +172,9 @@ struct Session: TimedEntry, Sendable {
         }
         let boxed = UnsafeRawBufferPointer(rebasing: msg[offset...])
         guard let key, boxed.count >= BoxSharedKey.overhead else { return .sendInit }
-        var ok = false
-        var plain = [UInt8](unsafeUninitializedCapacity: boxed.count - BoxSharedKey.overhead) { buf, count in
-            ok = key.open(boxed, nonce: n, into: UnsafeMutableRawBufferPointer(buf))
-            count = ok ? buf.count : 0
-        }
-        guard ok else { return .sendInit }
-        guard plain.count >= 32 else { return .shortPlaintext }
+        guard key.open(detached: boxed, nonce: n, into: output) else { return .sendInit }
+        let plainCount = boxed.count - BoxSharedKey.overhead
+        guard plainCount >= 32 else { return .shortPlaintext }
         if rotated.map({ now - $0 > SessionConstants.rotationThrottle }) ?? true {
             switch row {
             case .ordinary:
@@ -177,7 +182,7 @@ struct Session: TimedEntry, Sendable {
             case .nextSend, .nextRecv:
                 // ROTATE(n, innerKey). After it, recvShared = DH(old next, old send): the key
                 // just used when the row was "fromNext and toSend".
-                let innerKey = BoxPublicKey(bytes: Array(plain[0..<32]))!
+                let innerKey = BoxPublicKey(bytes: Array(output[0..<32]))!
                 current = next
                 next = innerKey
                 remoteKeySeq &+= 1
@@ -186,10 +191,9 @@ struct Session: TimedEntry, Sendable {
             }
             rotated = now
         }
-        plain.removeFirst(32)
-        rx &+= UInt64(plain.count)
+        rx &+= UInt64(plainCount - 32)
         expiry = now + SessionConstants.sessionTimeout
-        return .deliver(plain)
+        return .deliver(32..<plainCount)
     }
 }
 

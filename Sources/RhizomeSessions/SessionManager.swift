@@ -295,8 +295,19 @@ public struct SessionManager: Sendable {
         if let buffered { encryptAndSend(to: remote, buffered, now: now) }
     }
 
-    /// HANDLE_TRAFFIC.
+    /// HANDLE_TRAFFIC, allocating the plaintext (the general path; the data path uses `openTraffic`).
     mutating func handleTraffic(from remote: PublicKey, _ msg: UnsafeRawBufferPointer, now: Double) {
+        var plain = [UInt8](repeating: 0, count: msg.count)
+        if let range = plain.withUnsafeMutableBytes({ openTrafficMessage(from: remote, msg, into: $0, now: now) }) {
+            actions.append(.deliver(from: remote, data: Array(plain[range])))
+        }
+    }
+
+    /// HANDLE_TRAFFIC into `output`: the range of `output` holding the data to deliver, or nil when
+    /// there is nothing to deliver (every other outcome is handled here: counters, INIT).
+    mutating func openTrafficMessage(
+        from remote: PublicKey, _ msg: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, now: Double
+    ) -> Range<Int>? {
         guard let index = sessions.index(forKey: remote) else {
             // Throw-away INIT: keys forgotten at once, no state kept (a spoofed sender costs us
             // only this message). If the remote ACKs, HANDLE_ACK builds a fresh session.
@@ -305,11 +316,11 @@ public struct SessionManager: Sendable {
             let n = BoxKeyPair.generate(using: &random)
             let h = Handshake(current: c.publicKey, next: n.publicKey, keySeq: 0, seq: unixSeconds(now))
             sendHandshake(SessionConstants.typeInit, h, to: remote, remoteStatic: BoxPublicKey(ed25519: remote))
-            return
+            return nil
         }
-        switch sessions.values[index].receive(msg, now: now, random: &random) {
-        case .deliver(let data):
-            actions.append(.deliver(from: remote, data: data))
+        switch sessions.values[index].receive(msg, into: output, now: now, random: &random) {
+        case .deliver(let range):
+            return range
         case .sendInit:
             counters.trafficTriggeringInit += 1
             let s = sessions.values[index]
@@ -321,5 +332,6 @@ public struct SessionManager: Sendable {
         case .shortPlaintext:
             counters.droppedShortPlaintext += 1
         }
+        return nil
     }
 }

@@ -101,25 +101,15 @@ enum SessionWire {
     }
 
     /// header ‖ box(nextPublic ‖ data) (§4.4), built in one allocation and sealed in place.
-    static func sealTraffic(
-        localKeySeq: UInt64, remoteKeySeq: UInt64, nonce: UInt64,
-        nextPublic: BoxPublicKey, data: UnsafeRawBufferPointer, shared: BoxSharedKey
-    ) -> [UInt8] {
-        let header = 1 + Uvarint.encodedLength(localKeySeq) + Uvarint.encodedLength(remoteKeySeq) + Uvarint.encodedLength(nonce)
-        var out = [UInt8]()
-        out.reserveCapacity(header + BoxSharedKey.overhead + 32 + data.count)
-        out.append(SessionConstants.typeTraffic)
-        Uvarint.encode(localKeySeq, into: &out)
-        Uvarint.encode(remoteKeySeq, into: &out)
-        Uvarint.encode(nonce, into: &out)
-        out.append(contentsOf: repeatElement(0, count: BoxSharedKey.overhead))
-        out.append(contentsOf: nextPublic.bytes)
-        out.append(contentsOf: data)
-        out.withUnsafeMutableBytes { raw in
-            shared.seal(UnsafeRawBufferPointer(rebasing: raw[(header + BoxSharedKey.overhead)...]), nonce: nonce,
-                        into: UnsafeMutableRawBufferPointer(rebasing: raw[header...]))
+    static func sealTraffic(_ seal: TrafficSeal, data: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: seal.overhead + data.count) { buf, count in
+            let message = UnsafeMutableRawBufferPointer(buf)
+            if data.count > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: message[seal.overhead...]).copyMemory(from: data)
+            }
+            seal.seal(message)
+            count = buf.count
         }
-        return out
     }
 
     /// The three header uvarints of a TRAFFIC message and where the box starts. Nil when the
@@ -138,5 +128,43 @@ enum SessionWire {
 
     static func appendBigEndian(_ v: UInt64, to out: inout [UInt8]) {
         withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
+    }
+}
+
+/// One TRAFFIC message's worth of session state, taken from the session when the message is
+/// sent (the nonce is consumed then): everything needed to build the message wherever the caller
+/// wants it — in the data path, directly inside a link's send buffer.
+public struct TrafficSeal: Sendable {
+    let localKeySeq: UInt64
+    let remoteKeySeq: UInt64
+    let nonce: UInt64
+    let nextPublic: BoxPublicKey
+    let shared: BoxSharedKey
+
+    /// Type byte and the three uvarints.
+    public var headerLength: Int {
+        1 + Uvarint.encodedLength(localKeySeq) + Uvarint.encodedLength(remoteKeySeq) + Uvarint.encodedLength(nonce)
+    }
+
+    /// Bytes the message adds before the data: header, tag and the 32-byte next key.
+    public var overhead: Int { headerLength + BoxSharedKey.overhead + 32 }
+
+    /// Fills in a TRAFFIC message: `message` is `overhead + data.count` bytes with the data
+    /// already in its last bytes. Writes header, tag and next key and encrypts next key ‖ data in
+    /// place.
+    public func seal(_ message: UnsafeMutableRawBufferPointer) {
+        precondition(message.count >= overhead)
+        let header = headerLength
+        message[0] = SessionConstants.typeTraffic
+        var at = 1
+        at += Uvarint.encode(localKeySeq, into: UnsafeMutableRawBufferPointer(rebasing: message[at...]))
+        at += Uvarint.encode(remoteKeySeq, into: UnsafeMutableRawBufferPointer(rebasing: message[at...]))
+        at += Uvarint.encode(nonce, into: UnsafeMutableRawBufferPointer(rebasing: message[at...]))
+        let boxStart = header + BoxSharedKey.overhead
+        nextPublic.bytes.withUnsafeBytes {
+            UnsafeMutableRawBufferPointer(rebasing: message[boxStart..<(boxStart + 32)]).copyMemory(from: $0)
+        }
+        shared.sealInPlace(UnsafeMutableRawBufferPointer(rebasing: message[boxStart...]),
+                           tag: UnsafeMutableRawBufferPointer(rebasing: message[header..<boxStart]), nonce: nonce)
     }
 }

@@ -24,8 +24,11 @@ public struct DeadlineHeap<Key: Hashable & Sendable>: Sendable {
     public init() {}
 
     public var count: Int { entries.count }
-    /// Earliest scheduled deadline (never later than the earliest real expiry).
-    public var earliest: Double? { entries.first?.deadline }
+    /// Earliest scheduled deadline (never later than the earliest real expiry). Inlinable so
+    /// that it is specialised where it is used: it is read on every packet, and the unspecialised
+    /// generic version allocates.
+    @inlinable
+    public var earliest: Double? { entries.isEmpty ? nil : entries[0].deadline }
 
     public mutating func push(_ key: Key, deadline: Double, generation: UInt64) {
         entries.append(Entry(deadline: deadline, key: key, generation: generation))

@@ -25,6 +25,22 @@ public enum Uvarint {
         out.append(UInt8(truncatingIfNeeded: v))
     }
 
+    /// Writes `value` at the start of `out` (which must hold `encodedLength(value)` bytes) and
+    /// returns the bytes written: for building messages inside a caller's buffer.
+    @discardableResult
+    public static func encode(_ value: UInt64, into out: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(out.count >= encodedLength(value))
+        var v = value
+        var i = 0
+        while v >= 0x80 {
+            out[i] = UInt8(truncatingIfNeeded: v) | 0x80
+            v >>= 7
+            i += 1
+        }
+        out[i] = UInt8(truncatingIfNeeded: v)
+        return i + 1
+    }
+
     public static func encode(_ value: UInt64) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(encodedLength(value))
