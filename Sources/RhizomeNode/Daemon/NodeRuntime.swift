@@ -3,27 +3,51 @@ import NIOCore
 import RhizomeCore
 import RhizomeCrypto
 import RhizomeIPv6
+import RhizomeNodeCore
 import RhizomeSessions
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Drives the sans-IO layers — `Router` (links, tree, DHT, paths), `SessionManager` (end-to-end
-/// encryption) and `IPv6Layer` (addresses, key lookups, checks) — from real links, a TUN device
-/// and a real clock, and performs what they ask. Everything runs on one event loop, so no layer
-/// needs a lock.
-final class NodeRuntime: LinkEvents {
+/// Drives the sans-IO `NodeCore` from real links, a TUN device and a real clock, and is its
+/// `NodeIO`: frames go into the links' send buffers, packets to the TUN. Everything runs on one
+/// event loop, so nothing needs a lock.
+///
+/// Batches: reads arrive in batches (up to 64 TUN packets per wakeup, one socket read's worth of
+/// frames per link); frames written during a batch collect in each link's send buffer and go out
+/// with one flush per link when the batch ends. Received packets are decrypted into one scratch
+/// buffer owned here, and written to the TUN from it.
+final class NodeRuntime: LinkEvents, NodeIO {
     let eventLoop: EventLoop
-    var router: Router
-    var sessions: SessionManager
-    var ipv6: IPv6Layer
+    var core: NodeCore
     let log: Logger
     var tun: TunDevice?
     var proto: ProtoHandler?
     private var links: [LinkID: PeerLink] = [:]
     private var dirty: [PeerLink] = []
+    /// Work that would re-enter the core if done during a core call (a protocol handler sends, a
+    /// closed channel reports its link down at once): kept here and done when the call returns.
+    private var protocolInbox: [(PublicKey, [UInt8])] = []
+    private var closing: [(PeerLink, String)] = []
+    private var wentDown: [PeerLink] = []
+    private var inCore = false
     private var wakeup: (deadline: Double, task: Scheduled<Void>)?
     private let start = NIODeadline.now()
+    /// Where received traffic is decrypted (the largest frame fits).
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: NodeCore.scratchSize, alignment: 16)
+
+    var router: Router {
+        get { core.router }
+        _modify { yield &core.router }
+    }
+    var sessions: SessionManager {
+        get { core.sessions }
+        _modify { yield &core.sessions }
+    }
+    var ipv6: IPv6Layer {
+        get { core.ipv6 }
+        _modify { yield &core.ipv6 }
+    }
 
     init(eventLoop: EventLoop, keys: SigningKeyPair, log: Logger) {
         self.eventLoop = eventLoop
@@ -32,10 +56,10 @@ final class NodeRuntime: LinkEvents {
         var wall = timespec()
         clock_gettime(CLOCK_REALTIME, &wall)
         let unix = Double(wall.tv_sec) + Double(wall.tv_nsec) / 1e9
-        router = Router(keys: keys, now: 0, unixTime: unix, setupSeqStart: seed.next() >> 1)
-        sessions = SessionManager(keys: keys, now: 0, unixTime: unix, random: SystemRandom())
-        ipv6 = IPv6Layer(keys: keys)
+        core = NodeCore(keys: keys, now: 0, unixTime: unix, setupSeqStart: seed.next() >> 1, random: SystemRandom())
     }
+
+    deinit { scratch.deallocate() }
 
     /// Monotonic seconds since the node started: the clock of every layer.
     var now: Double { Double((NIODeadline.now() - start).nanoseconds) / 1e9 }
@@ -44,15 +68,18 @@ final class NodeRuntime: LinkEvents {
 
     func linkUp(_ link: PeerLink) -> Bool {
         links[link.id] = link
-        router.linkUp(link.id, key: link.remoteKey, priority: link.priority, now: now)
-        performAll()
+        let t = now
+        withCore { $0.linkUp(link.id, key: link.remoteKey, priority: link.priority, now: t, io: self) }
+        afterCall()
         return true
     }
 
     func linkFrame(_ link: PeerLink, _ frame: ByteBuffer) {
         let t = now
-        frame.withUnsafeReadableBytes { router.receive(frame: $0, from: link.id, now: t) }
-        drain()
+        let scratch = self.scratch
+        withCore { core in
+            frame.withUnsafeReadableBytes { core.linkFrame($0, from: link.id, now: t, scratch: scratch, io: self) }
+        }
     }
 
     func linkReadComplete() {
@@ -61,17 +88,18 @@ final class NodeRuntime: LinkEvents {
     }
 
     func linkDown(_ link: PeerLink, reason: String?) {
+        guard !inCore else { return wentDown.append(link) }
         guard links.removeValue(forKey: link.id) != nil else { return }
-        router.linkDown(link.id, now: now)
-        performAll()
+        let t = now
+        withCore { $0.linkDown(link.id, now: t, io: self) }
+        afterCall()
     }
 
     // MARK: TUN and local senders
 
     func tunPacket(_ packet: ByteBuffer) {
-        let bytes = packet.withUnsafeReadableBytes { Array($0) }
-        ipv6.handleOutgoing(bytes, now: now)
-        drain()
+        let t = now
+        withCore { core in packet.withUnsafeReadableBytes { core.tunPacket($0, now: t, io: self) } }
     }
 
     func tunReadComplete() {
@@ -81,88 +109,86 @@ final class NodeRuntime: LinkEvents {
 
     /// Sends a session payload (core type byte first) to a key.
     func sendSession(_ data: [UInt8], to key: PublicKey) {
-        do { try sessions.send(to: key, data: data, now: now) } catch { return }
-        performAll()
+        let t = now
+        withCore { $0.sendSession(data, to: key, now: t, io: self) }
+        afterCall()
     }
 
     /// Sends a key lookup for an address or subnet (the admin `ping`).
     func lookup(_ destination: IPv6Bytes) {
-        ipv6.sendLookup(for: destination)
-        performAll()
+        let t = now
+        withCore { $0.lookup(destination, now: t, io: self) }
+        afterCall()
     }
 
-    // MARK: performing actions
+    // MARK: NodeIO
 
-    /// Runs every layer's actions until all are quiet, then flushes and re-arms the timer.
-    private func performAll() {
-        drain()
-        scheduleWakeup()
-        flush()
+    func writeFrame(to link: LinkID, length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> Bool {
+        guard let peer = links[link], let handler = peer.handler else { return false }
+        guard handler.writeFrame(length: length, fill) else { return false }
+        if !handler.inDirtyList {
+            handler.inDirtyList = true
+            dirty.append(peer)
+        }
+        return true
     }
 
-    /// Moves actions between layers until none is left. Each layer's output is another's input;
-    /// the loop ends because every action is consumed and layers only answer input.
-    private func drain() {
-        var progress = true
-        while progress {
-            progress = false
-            let routerActions = router.takeActions()
-            if !routerActions.isEmpty { progress = true }
-            for action in routerActions {
-                switch action {
-                case .send(let id, let frame):
-                    guard let link = links[id] else { continue }
-                    frame.withUnsafeBytes { link.write(frame: $0) }
-                    dirty.append(link)
-                case .close(let id, let reason):
-                    guard let link = links[id] else { continue }
-                    log.warning("Closing link to \(link.remoteKey.hex) (\(link.name)): \(reason)")
-                    link.close(reason: reason)
-                case .deliver(let source, let payload):
-                    sessions.receive(from: source, message: payload, now: now)
-                case .deliverOutOfBand(let source, let dest, let payload):
-                    ipv6.handleOutOfBand(from: source, to: dest, payload: payload, now: now)
-                }
-            }
-            let sessionActions = sessions.takeActions()
-            if !sessionActions.isEmpty { progress = true }
-            for action in sessionActions {
-                switch action {
-                case .send(let to, let payload):
-                    router.send(payload: payload, to: to, kind: .standard, now: now)
-                case .deliver(let from, let data):
-                    guard let type = data.first else { continue }
-                    if type == 0x01 {
-                        ipv6.handleIncoming(from: from, packet: data[1...], now: now)
-                    } else if type == ProtoHandler.typeProtocol {
-                        proto?.handle(data, from: from)
-                    }
-                }
-            }
-            let ipActions = ipv6.takeActions()
-            if !ipActions.isEmpty { progress = true }
-            for action in ipActions {
-                switch action {
-                case .sendToSession(let key, let data):
-                    // Oversize packets fail here and are dropped, as in 0.4.7.
-                    try? sessions.send(to: key, data: data, now: now)
-                case .sendOutOfBand(let to, let payload):
-                    router.send(payload: payload, to: to, kind: .outOfBand, now: now)
-                case .writeToTUN(let packet):
-                    packet.withUnsafeBytes { _ = tun?.write($0) }
-                }
+    func closeLink(_ link: LinkID, reason: String) {
+        guard let peer = links[link] else { return }
+        closing.append((peer, reason))
+    }
+
+    func writeToTUN(_ packet: UnsafeRawBufferPointer) {
+        _ = tun?.write(packet)
+    }
+
+    func deliverProtocol(_ data: [UInt8], from key: PublicKey) {
+        protocolInbox.append((key, data))
+    }
+
+    // MARK: housekeeping
+
+    /// Runs one core call, then what it left for afterwards (in the order it arose).
+    @inline(__always)
+    private func withCore(_ body: (inout NodeCore) -> Void) {
+        inCore = true
+        body(&core)
+        inCore = false
+        if !(protocolInbox.isEmpty && closing.isEmpty && wentDown.isEmpty) { runDeferred() }
+    }
+
+    private func runDeferred() {
+        while !(protocolInbox.isEmpty && closing.isEmpty && wentDown.isEmpty) {
+            if !closing.isEmpty {
+                let (peer, reason) = closing.removeFirst()
+                log.warning("Closing link to \(peer.remoteKey.hex) (\(peer.name)): \(reason)")
+                peer.close(reason: reason)
+            } else if !wentDown.isEmpty {
+                let peer = wentDown.removeFirst()
+                linkDown(peer, reason: nil)
+            } else {
+                let (key, data) = protocolInbox.removeFirst()
+                proto?.handle(data, from: key)
             }
         }
     }
 
+    /// After an event outside a read batch: timer and flush.
+    private func afterCall() {
+        scheduleWakeup()
+        flush()
+    }
+
     private func flush() {
-        for link in dirty { link.flush() }
+        for link in dirty {
+            link.handler?.inDirtyList = false
+            link.flush()
+        }
         dirty.removeAll(keepingCapacity: true)
     }
 
     private func scheduleWakeup() {
-        let next = [router.nextWakeup, sessions.nextWakeup, ipv6.nextWakeup].compactMap { $0 }.min()
-        guard let next else {
+        guard let next = core.nextWakeup else {
             wakeup?.task.cancel()
             wakeup = nil
             return
@@ -174,10 +200,8 @@ final class NodeRuntime: LinkEvents {
             guard let self else { return }
             self.wakeup = nil
             let t = self.now
-            self.router.tick(now: t)
-            self.sessions.tick(now: t)
-            self.ipv6.tick(now: t)
-            self.performAll()
+            self.withCore { $0.tick(now: t, io: self) }
+            self.afterCall()
         }
         wakeup = (next, task)
     }

@@ -66,31 +66,71 @@ final class LinkHandler: ChannelInboundHandler {
 
     /// Traffic frames dropped because the link's send buffer was full.
     private(set) var droppedTraffic: UInt64 = 0
+    /// Set while the node has this link in its list of links to flush.
+    var inDirtyList = false
 
-    /// Queues a frame. The send buffer is bounded by the channel's write-buffer water mark: when
-    /// it is above the high mark, traffic frames (types 9 and 10) are dropped — TCP inside the
-    /// overlay recovers, as it does from ironwood's 25 ms queue drops — while protocol frames are
-    /// always queued (they are small and rare).
+    /// Frames written since the last hand-off to the channel, length prefixes included. Reused:
+    /// once the channel has written a handed-off buffer and let go of it, `clear()` finds the
+    /// storage unshared and keeps it, so in the steady state sending allocates nothing.
+    private var sendBuffer: ByteBuffer?
+    /// Frames collect up to this many bytes before they are handed to the channel mid-batch.
+    static let sendBufferHandOff = 256 * 1024
+
+    /// Queues a frame (type byte and body). See `writeFrame(length:_:)`.
     func write(frame: UnsafeRawBufferPointer) {
-        guard let context, frame.count <= Constants.maxFrameLength else { return }
-        if let type = frame.first, type == WireType.dhtTraffic.rawValue || type == WireType.pathTraffic.rawValue,
-           !context.channel.isWritable {
-            droppedTraffic &+= 1
-            return
+        _ = writeFrame(length: frame.count) { $0.copyMemory(from: frame) }
+    }
+
+    /// Queues a frame of `length` bytes that `fill` writes in place, after its 2-byte length
+    /// prefix, in the link's send buffer. The send buffer is bounded by the channel's write-buffer
+    /// water mark: when it is above the high mark, traffic frames (types 9 and 10, told apart by
+    /// the first byte `fill` writes) are dropped — TCP inside the overlay recovers, as it does from
+    /// ironwood's 25 ms queue drops — while protocol frames are always queued (they are small and
+    /// rare). Returns false if the frame was dropped.
+    func writeFrame(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> Bool {
+        guard let context, length > 0, length <= Constants.maxFrameLength else { return false }
+        if sendBuffer == nil {
+            sendBuffer = context.channel.allocator.buffer(capacity: min(Self.sendBufferHandOff, 4096 + length))
         }
-        var buf = context.channel.allocator.buffer(capacity: frame.count + 2)
-        buf.writeInteger(UInt16(frame.count))
-        buf.writeBytes(frame)
-        link?.bytesSent &+= UInt64(buf.readableBytes)
-        context.write(wrapOutboundOut(buf), promise: nil)
+        if sendBuffer!.readableBytes > 0 && sendBuffer!.readableBytes + length + 2 > Self.sendBufferHandOff {
+            handOff(context, flush: true)
+        }
+        let start = sendBuffer!.writerIndex
+        sendBuffer!.writeInteger(UInt16(length))
+        sendBuffer!.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+            fill(UnsafeMutableRawBufferPointer(rebasing: out[0..<length]))
+            return length
+        }
+        let type = sendBuffer!.getInteger(at: start + 2, as: UInt8.self)
+        if type == WireType.dhtTraffic.rawValue || type == WireType.pathTraffic.rawValue, !context.channel.isWritable {
+            sendBuffer!.moveWriterIndex(to: start)
+            droppedTraffic &+= 1
+            return false
+        }
+        link?.bytesSent &+= UInt64(length + 2)
         pendingFlush = true
         lastWrite = .now()
+        return true
+    }
+
+    /// Hands the collected frames to the channel and starts collecting again in the same storage
+    /// (a copy is made only if the channel still holds the previous batch).
+    private func handOff(_ context: ChannelHandlerContext, flush: Bool) {
+        guard var buffer = sendBuffer, buffer.readableBytes > 0 else { return }
+        sendBuffer = nil
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        }
+        buffer.clear()
+        sendBuffer = buffer
     }
 
     func flush() {
         guard pendingFlush, let context else { return }
         pendingFlush = false
-        context.flush()
+        handOff(context, flush: true)
     }
 
     private func armKeepalive(at when: NIODeadline) {
