@@ -58,7 +58,7 @@ public struct NodeCore {
 
     /// When `tick` must next run.
     public var nextWakeup: Double? {
-        [router.nextWakeup, sessions.nextWakeup, ipv6.nextWakeup].compactMap { $0 }.min()
+        earlierDeadline(earlierDeadline(router.nextWakeup, sessions.nextWakeup), ipv6.nextWakeup)
     }
 
     public mutating func tick<IO: NodeIO>(now: Double, io: IO) {

@@ -153,6 +153,11 @@ extension Router {
 
     /// Greedy next hop toward key `target` through keyspace (`dhtree._dhtLookup`); nil = here.
     func keyspaceNextHop(_ target: PublicKey, mode: LookupMode) -> LinkID? {
+        // Traffic for us: no key lies strictly between us and ourselves, and the exact-match rule
+        // only applies once the best key is not already the target, so the scan below ends with
+        // no link unless a peer claims our own key (step 4; the node refuses such links). Skipped,
+        // because every packet that arrives here asks.
+        if mode == .traffic && target == localKey && !peers.contains(where: { $0.key == localKey }) { return nil }
         var bestKey = localKey
         var bestLink: LinkID?
         @inline(__always) func between(_ a: PublicKey, _ b: PublicKey, _ c: PublicKey) -> Bool { a < b && b < c }

@@ -188,7 +188,7 @@ public struct Router {
 
     /// When `tick` must next run, or nil if nothing is scheduled.
     public var nextWakeup: Double? {
-        [holdDownUntil, selfTimer?.deadline, bootstrapTimer, nextSweep].compactMap { $0 }.min()
+        earlierDeadline(earlierDeadline(holdDownUntil, selfTimer?.deadline), earlierDeadline(bootstrapTimer, nextSweep))
     }
 
     public mutating func tick(now: Double) {

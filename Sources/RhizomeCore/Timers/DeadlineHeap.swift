@@ -102,3 +102,13 @@ public struct DeadlineHeap<Key: Hashable & Sendable>: Sendable {
         }
     }
 }
+
+/// The earlier of two optional deadlines (nil means "none"). Timers are read after every batch of
+/// packets, so they are combined without building arrays.
+@inlinable
+public func earlierDeadline(_ a: Double?, _ b: Double?) -> Double? {
+    switch (a, b) {
+    case let (a?, b?): return min(a, b)
+    case let (a, b): return a ?? b
+    }
+}

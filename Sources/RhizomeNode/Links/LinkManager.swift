@@ -52,6 +52,10 @@ final class LinkManager {
     static let maxHandshakes = 256
     /// Per-link send buffer above the kernel's: traffic is dropped above 1 MiB queued.
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 512 * 1024, high: 1024 * 1024)
+    /// Socket reads grow to 256 KiB under load (several 53 KB frames per read: fewer reads, and
+    /// fewer frames split across reads, which the frame decoder must copy to reassemble) and
+    /// shrink back when the link is quiet.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
     static let maxConnectBackoff = TimeAmount.seconds(4)
     static let maxRejectBackoff = TimeAmount.seconds(60)
 
@@ -96,6 +100,7 @@ final class LinkManager {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
         }
         bootstrap = bootstrap.childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
+            .childChannelOption(.recvAllocator, value: Self.receiveAllocator)
         bootstrap = bootstrap
             .childChannelInitializer { [weak self] channel in
                 guard let self else { return channel.eventLoop.makeSucceededVoidFuture() }
@@ -204,6 +209,7 @@ final class LinkManager {
             bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
         }
         bootstrap = bootstrap.channelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
+            .channelOption(.recvAllocator, value: Self.receiveAllocator)
         var socks: SOCKSClientHandler?
         if uri.scheme == .socks {
             let promise = eventLoop.makePromise(of: Void.self)
