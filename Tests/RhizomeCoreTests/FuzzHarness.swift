@@ -764,7 +764,20 @@ struct RouterFuzzHarness {
     mutating func receive(_ frame: UnsafeRawBufferPointer, on l: LinkID) throws {
         let live = linkKey[l] != nil
         let decodable = (try? WireMessage(decoding: frame)) != nil
-        router.receive(frame: frame, from: l, now: now)
+        // Differential: the data path (`receiveTraffic`) must do what the general path does, its
+        // decision turned into the actions the general path would have queued.
+        var general = router
+        general.receive(frame: frame, from: l, now: now)
+        switch router.receiveTraffic(frame: frame, from: l, now: now) {
+        case .forward(let link, let type, let body):
+            router.actions.append(.send(link: link, frame: [type.rawValue] + Array(frame[body])))
+        case .deliver(let source, let payload):
+            router.actions.append(.deliver(source: source, payload: Array(frame[payload])))
+        case .handled:
+            break
+        }
+        try fuzzCheck("\(router.actions)" == "\(general.actions)" && "\(router.counters)" == "\(general.counters)",
+                      "data path and general path differ on \(FuzzHarness.hex(frame))")
         let closed = try drain()
         if live && !decodable {
             try fuzzCheck(closed.contains(l), "undecodable frame \(FuzzHarness.hex(frame)) on link \(l) did not close it")
