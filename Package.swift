@@ -52,9 +52,11 @@ let package = Package(
             name: "rhizome",
             dependencies: [
                 "RhizomeNode",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // A release daemon carries the Swift runtime (linked statically): it runs without the
+            // toolchain and idles 1.5 MiB smaller, with no libswiftCore.so & co. to map and bind.
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
         .target(name: "RhizomeSim", dependencies: ["RhizomeCore", "RhizomeCrypto"]),
         .executableTarget(

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Logging
 import RhizomeCrypto
 import RhizomeIPv6
@@ -8,53 +7,32 @@ import Glibc
 #endif
 
 /// The node daemon. Flags are spelled as yggdrasil 0.4.7 spells them (`-genconf`, `-useconffile F`,
-/// …); the double-dash forms work too.
+/// …); the double-dash forms work too. The flags are listed in Flags.swift.
 @main
-struct RhizomeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rhizome",
-        abstract: "Rhizome: a decentralised, end-to-end encrypted IPv6 mesh router (wire-compatible with Yggdrasil 0.4.7).")
-
-    @Flag(name: names("genconf"), help: "Print a new config to stdout and exit.")
+struct RhizomeCommand {
     var genconf = false
-    @Flag(name: names("json"), help: "With -genconf or -normaliseconf, print JSON instead of HJSON.")
     var json = false
-    @Flag(name: names("useconf"), help: "Read the HJSON/JSON config from stdin.")
     var useconf = false
-    @Option(name: names("useconffile"), help: ArgumentHelp("Read the HJSON/JSON config from this file.", valueName: "path"))
     var useconffile: String?
-    @Flag(name: names("normaliseconf"), help: "With -useconf or -useconffile, print the config normalised (defaults filled in) and exit.")
     var normaliseconf = false
-    @Flag(name: names("autoconf"), help: "Run with a fresh random identity and default settings.")
     var autoconf = false
-    @Flag(name: names("address"), help: "Print the IPv6 address the config's key gives and exit.")
     var address = false
-    @Flag(name: names("subnet"), help: "Print the routed /64 subnet the config's key gives and exit.")
     var subnet = false
-    @Flag(name: names("publickey"), help: "Print the config's public key and exit.")
     var publickey = false
-    @Option(name: names("logto"), help: ArgumentHelp("Log to stdout, syslog or a file path.", valueName: "dest"))
     var logto = "stdout"
-    @Option(name: names("loglevel"), help: ArgumentHelp("Log level: error, warn, info, debug or trace.", valueName: "level"))
     var loglevel = "info"
-    @Flag(name: names("version"), help: "Print the build name and version and exit.")
     var version = false
-
-    static func names(_ n: String) -> NameSpecification {
-        [.customLong(n, withSingleDash: true), .customLong(n)]
-    }
 
     static func main() {
         let command: RhizomeCommand
-        do {
-            command = try parse(Self.goStyleArguments())
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Glibc.exit(0)
-            }
-            printError(fullMessage(for: error))
+        switch FlagParser.parse(goStyleArguments()) {
+        case .run(let parsed):
+            command = parsed
+        case .help:
+            print(helpMessage())
+            Glibc.exit(0)
+        case .usageError(let message):
+            printError(message)
             Glibc.exit(2)
         }
         do {
@@ -68,9 +46,13 @@ struct RhizomeCommand: ParsableCommand {
         }
     }
 
+    static func helpMessage() -> String {
+        HelpText.render(width: HelpText.screenWidth())
+    }
+
     /// Go's flag package takes `-name=value`; split those so the parser sees `-name value`.
-    static let booleanFlags: Set<String> = ["genconf", "json", "useconf", "normaliseconf", "autoconf", "address", "subnet", "publickey", "version"]
-    static let valueFlags: Set<String> = ["useconffile", "logto", "loglevel"]
+    static let booleanFlags = Set(flags.filter { $0.valueName == nil }.map(\.name))
+    static let valueFlags = Set(flags.filter { $0.valueName != nil }.map(\.name))
 
     /// Also rejects unknown flags the way Go's flag package does (the argument parser would read
     /// `-xyz` as a cluster of short flags, and `-h` hides in many words).

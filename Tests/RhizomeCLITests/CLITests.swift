@@ -133,6 +133,35 @@ import RhizomeTestSupport
         #expect(r.stdout == "201:7559:82d9:4a84:ccea:cee:8a65:9312\n")
         #expect(r.stderr.contains("SomeFutureOption"))
     }
+
+    /// Word for word what swift-argument-parser printed before the daemon's own parser replaced it.
+    @Test func usageErrorsKeepTheirWording() throws {
+        let usage = "Usage: rhizome [-genconf] [-json] [-useconf] [-useconffile <path>] [-normaliseconf] [-autoconf] [-address] [-subnet] [-publickey] [-logto <dest>] [-loglevel <level>] [-version]\n  See 'rhizome --help' for more information.\n"
+        let cases: [([String], String)] = [
+            (["-useconffile"], "Error: Missing value for '-useconffile <path>'\nHelp:  -useconffile <path>  Read the HJSON/JSON config from this file.\n"),
+            (["--logto", "-version"], "Error: Missing value for '--logto <dest>'\nHelp:  --logto <dest>  Log to stdout, syslog or a file path.\n"),
+            (["-genconf", "foo", "bar"], "Error: 2 unexpected arguments: 'foo', 'bar'\n"),
+            (["-h", "-json=maybe"], "Error: The option '-json' does not take any value, but 'maybe' was specified.\n"),
+            (["--h=1"], "Error: Unknown option '--h'\n"),
+            (["---genconf"], "Error: Invalid option: ---genconf\n"),
+        ]
+        for (args, message) in cases {
+            let r = try Subprocess.run(rhizome, args)
+            #expect(r.status == 2, "\(args)")
+            #expect(r.stdout.isEmpty, "\(args)")
+            #expect(r.stderr == message + usage, "\(args)")
+        }
+    }
+
+    @Test func helpIsLaidOutAsBefore() throws {
+        let r = try Subprocess.run("/usr/bin/env", ["COLUMNS=80", rhizome, "foo", "-help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("OVERVIEW: Rhizome: a decentralised, end-to-end encrypted IPv6 mesh router\n(wire-compatible with Yggdrasil 0.4.7).\n\nUSAGE: rhizome [-genconf] [-json] "))
+        #expect(r.stdout.contains("\n  -publickey, --publickey Print the config's public key and exit.\n"))
+        #expect(r.stdout.contains("\n  -useconffile, --useconffile <path>\n                          Read the HJSON/JSON config from this file.\n"))
+        #expect(r.stdout.contains("\n  -logto, --logto <dest>  Log to stdout, syslog or a file path. (default:\n                          stdout)\n"))
+        #expect(r.stdout.hasSuffix("\n  -h, --help              Show help information.\n\n"))
+    }
 }
 
 /// The sample configs in Configs/ load as they are.
