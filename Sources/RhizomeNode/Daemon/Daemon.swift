@@ -29,7 +29,7 @@ public final class Daemon {
         let loop = group.next()
         runtime = NodeRuntime(eventLoop: loop, keys: keys, log: logger)
         let allowed = Set((config.allowedPublicKeys ?? []).compactMap(PublicKey.init(hex:)))
-        links = LinkManager(eventLoop: loop, localKey: keys.publicKey, allowedKeys: allowed, tls: try TLSIdentity(keys: keys), log: logger)
+        links = LinkManager(eventLoop: loop, localKey: keys.publicKey, allowedKeys: allowed, tls: { try TLSIdentity(keys: keys) }, log: logger)
         links.events = runtime
         links.multicastAllowedKeys = Set(config.multicastAllowedPublicKeys.compactMap(PublicKey.init(hex:)))
     }

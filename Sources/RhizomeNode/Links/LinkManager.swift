@@ -59,16 +59,28 @@ final class LinkManager {
     static let maxConnectBackoff = TimeAmount.seconds(4)
     static let maxRejectBackoff = TimeAmount.seconds(60)
 
-    /// TLS contexts for tls:// links.
-    let tls: TLSIdentity?
+    /// TLS contexts for tls:// links, made on first use: a node without TLS links keeps
+    /// BoringSSL's certificate and context code out of memory (about 1.2 MiB resident).
+    private let makeTLS: () throws -> TLSIdentity
+    private var tlsState: TLSIdentity??
+    var tls: TLSIdentity? {
+        if let made = tlsState { return made }
+        do {
+            tlsState = .some(try makeTLS())
+        } catch {
+            log.error("TLS is not available: \(error)")
+            tlsState = .some(nil)
+        }
+        return tlsState!
+    }
     /// Beyond 0.4.7: when non-empty, links found by multicast discovery (dialled from beacons or
     /// accepted on multicast listeners) must have one of these keys.
     var multicastAllowedKeys: Set<PublicKey> = []
 
-    init(eventLoop: EventLoop, localKey: PublicKey, allowedKeys: Set<PublicKey>, tls: TLSIdentity?, log: Logger) {
+    init(eventLoop: EventLoop, localKey: PublicKey, allowedKeys: Set<PublicKey>, tls: @escaping () throws -> TLSIdentity, log: Logger) {
         self.eventLoop = eventLoop
         self.localKey = localKey
-        self.tls = tls
+        self.makeTLS = tls
         self.allowedKeys = allowedKeys
         self.log = log
     }
@@ -89,11 +101,11 @@ final class LinkManager {
     /// Starts a listener whose inbound links belong to `interface` (multicast listeners); the
     /// channel is returned so the caller can close it when the interface goes away.
     func listen(_ uri: PeerURI, interface: String) -> EventLoopFuture<Channel> {
-        guard uri.scheme != .socks, uri.scheme != .tls || tls != nil else {
+        let serverTLS = uri.scheme == .tls ? tls?.server : nil
+        guard uri.scheme != .socks, uri.scheme != .tls || serverTLS != nil else {
             log.warning("Failed to start listener \"\(uri)\": scheme \(uri.scheme.rawValue) cannot listen")
             return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "unsupported scheme \(uri.scheme.rawValue)"))
         }
-        let serverTLS = uri.scheme == .tls ? tls?.server : nil
         var bootstrap = ServerBootstrap(group: eventLoop).serverChannelOption(.backlog, value: 128)
         if uri.scheme != .unix {
             bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -180,7 +192,8 @@ final class LinkManager {
 
     private func connect(_ target: DialTarget, retryID id: String?) {
         let uri = target.uri
-        guard uri.scheme != .tls || tls != nil else {
+        let clientTLS = uri.scheme == .tls ? tls?.client : nil
+        guard uri.scheme != .tls || clientTLS != nil else {
             log.warning("Failed to dial \(uri): TLS is not available")
             return
         }
@@ -193,7 +206,6 @@ final class LinkManager {
             return
         }
         table[provisional] = .some(nil)
-        let clientTLS = uri.scheme == .tls ? tls?.client : nil
         // SNI: the sni= option, else the host if it is a name; never an IP literal.
         let sniCandidate = uri.sni ?? uri.host
         let sni = (IPv6Text.isValid(sniCandidate.split(separator: "%").first.map(String.init) ?? "") || IPv4Text.parse(sniCandidate) != nil) ? nil : sniCandidate
