@@ -153,12 +153,7 @@ public struct IPv6Layer: Sendable {
 
     // MARK: timers
 
-    public var nextWakeup: Double? {
-        switch (cacheTimers.earliest, pendingTimers.earliest) {
-        case let (a?, b?): return min(a, b)
-        case let (a, b): return a ?? b
-        }
-    }
+    public var nextWakeup: Double? { earlierDeadline(cacheTimers.earliest, pendingTimers.earliest) }
 
     public mutating func tick(now: Double) {
         for (key, entry) in cacheTimers.expire(in: &cache, now: now) { unindex(key, entry) }
@@ -227,11 +222,14 @@ public struct IPv6Layer: Sendable {
         return nil
     }
 
-    /// 0x01 ‖ packet.
-    static func traffic(_ packet: [UInt8]) -> [UInt8] {
+    /// Core type byte of session data that carries an IPv6 packet (0x02 is protocol traffic).
+    public static let sessionTypeTraffic: UInt8 = 0x01
+
+    /// 0x01 ‖ packet: the session data for an IPv6 packet.
+    public static func traffic<C: Collection>(_ packet: C) -> [UInt8] where C.Element == UInt8 {
         var data = [UInt8]()
         data.reserveCapacity(packet.count + 1)
-        data.append(0x01)
+        data.append(sessionTypeTraffic)
         data.append(contentsOf: packet)
         return data
     }

@@ -57,11 +57,7 @@ extension NodeCore {
             }
         case .noSession:
             // First packet: buffered by the session layer while INIT/ACK run.
-            var data = [UInt8]()
-            data.reserveCapacity(dataLength)
-            data.append(Self.typeTraffic)
-            data.append(contentsOf: packet)
-            try? sessions.send(to: key, data: data, now: now)
+            try? sessions.send(to: key, data: IPv6Layer.traffic(packet), now: now)
         case .dropped:
             break
         }

@@ -17,7 +17,7 @@ public struct NodeCore {
     public var ipv6: IPv6Layer
 
     /// Session data type bytes (yggdrasil's core types, spec sessions-and-ipv6.md §5).
-    public static let typeTraffic: UInt8 = 0x01
+    public static let typeTraffic: UInt8 = IPv6Layer.sessionTypeTraffic
     public static let typeProtocol: UInt8 = 0x02
 
     /// - Parameters:

@@ -137,12 +137,7 @@ public struct SessionManager: Sendable {
 
     /// When `tick` must next run, or nil if nothing is scheduled. May be early (a timer that was
     /// reset is rescheduled when it comes due), never late.
-    public var nextWakeup: Double? {
-        switch (sessionTimers.earliest, bufferTimers.earliest) {
-        case let (a?, b?): return min(a, b)
-        case let (a, b): return a ?? b
-        }
-    }
+    public var nextWakeup: Double? { earlierDeadline(sessionTimers.earliest, bufferTimers.earliest) }
 
     /// Deletes sessions idle for 60 s and buffers not refreshed for 60 s.
     public mutating func tick(now: Double) {

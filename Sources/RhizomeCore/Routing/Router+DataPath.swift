@@ -11,15 +11,21 @@ public struct TrafficPlan: Sendable {
     let source: PublicKey
     let dest: PublicKey
     let kind: TrafficKind
-
     /// Type byte, route and its terminating 0 (type 10 only), source, dest and kind.
-    public var headerLength: Int {
+    public let headerLength: Int
+
+    init(link: LinkID, route: ArraySlice<PeerPort>?, source: PublicKey, dest: PublicKey, kind: TrafficKind) {
+        self.link = link
+        self.route = route
+        self.source = source
+        self.dest = dest
+        self.kind = kind
         var n = 1 + DHTTraffic.headerLength
         if let route {
             for port in route { n += Uvarint.encodedLength(port) }
             n += 1
         }
-        return n
+        headerLength = n
     }
 
     /// Writes the header at the start of `frame` (at least `headerLength` bytes).
@@ -99,9 +105,7 @@ extension Router {
                 }
                 // Route used up or broken: on through keyspace, as a locally originated packet.
                 let fallback = header.dhtFallbackBodyRange
-                var traffic = header.traffic
-                traffic.payloadRange = (traffic.payloadRange.lowerBound - fallback.lowerBound)..<(traffic.payloadRange.upperBound - fallback.lowerBound)
-                return keyspaceDisposition(traffic, body: (fallback.lowerBound + 1)..<(fallback.upperBound + 1),
+                return keyspaceDisposition(header.traffic, body: (fallback.lowerBound + 1)..<(fallback.upperBound + 1),
                                            arrivedFromLink: false, now: now)
             }
         } catch {
@@ -110,12 +114,12 @@ extension Router {
         return nil
     }
 
-    /// `forwardDHTTraffic`'s steady state for the type-9 body at `body` of the frame (`header`'s
-    /// payload range is relative to that body).
+    /// `forwardDHTTraffic`'s steady state for the type-9 body at `body` of the frame. `header`
+    /// was parsed from the frame's body (the bytes after the type byte), so its payload range is
+    /// one byte short of frame coordinates.
     mutating func keyspaceDisposition(
         _ header: TrafficHeader, body: Range<Int>, arrivedFromLink: Bool, now: Double
     ) -> TrafficDisposition? {
-        let bodyStart = body.lowerBound
         if let next = keyspaceNextHop(header.dest, mode: .traffic) {
             guard peerIndex[next] != nil else { return nil }
             return .forward(link: next, type: .dhtTraffic, body: body)
@@ -123,6 +127,6 @@ extension Router {
         guard header.dest == localKey, header.kind == .standard else { return nil }
         maybeNotify(header.source, keepAlive: !arrivedFromLink, now: now)
         let payload = header.payloadRange
-        return .deliver(source: header.source, payload: (payload.lowerBound + bodyStart)..<(payload.upperBound + bodyStart))
+        return .deliver(source: header.source, payload: (payload.lowerBound + 1)..<(payload.upperBound + 1))
     }
 }

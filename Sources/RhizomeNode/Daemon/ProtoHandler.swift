@@ -2,6 +2,7 @@ import NIOCore
 import RhizomeCore
 import RhizomeCrypto
 import RhizomeIPv6
+import RhizomeNodeCore
 
 /// Yggdrasil's in-band protocol messages (session payloads starting 0x02): NodeInfo and the
 /// remote debug requests (getSelf, getPeers, getDHT), answered for anyone, and asked on behalf of
@@ -10,7 +11,7 @@ import RhizomeIPv6
 final class ProtoHandler {
     enum Kind: UInt8 { case nodeInfo = 1, debugSelf = 0x11, debugPeers = 0x13, debugDHT = 0x15 }
 
-    static let typeProtocol: UInt8 = 0x02
+    static let typeProtocol = NodeCore.typeProtocol
     static let nodeInfoRequest: UInt8 = 0x01
     static let nodeInfoResponse: UInt8 = 0x02
     static let debug: UInt8 = 0xFF

@@ -71,8 +71,9 @@ final class LinkHandler: ChannelInboundHandler {
 
     /// Frames written since the last hand-off to the channel, length prefixes included. Reused:
     /// once the channel has written a handed-off buffer and let go of it, `clear()` finds the
-    /// storage unshared and keeps it, so in the steady state sending allocates nothing.
-    private var sendBuffer: ByteBuffer?
+    /// storage unshared and keeps it, so in the steady state sending allocates nothing. It grows
+    /// to what the link's traffic needs (at most the hand-off size plus one frame).
+    private var sendBuffer = ByteBufferAllocator().buffer(capacity: 0)
     /// Frames collect up to this many bytes before they are handed to the channel mid-batch.
     static let sendBufferHandOff = 256 * 1024
 
@@ -89,21 +90,18 @@ final class LinkHandler: ChannelInboundHandler {
     /// rare). Returns false if the frame was dropped.
     func writeFrame(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> Bool {
         guard let context, length > 0, length <= Constants.maxFrameLength else { return false }
-        if sendBuffer == nil {
-            sendBuffer = context.channel.allocator.buffer(capacity: min(Self.sendBufferHandOff, 4096 + length))
+        if sendBuffer.readableBytes > 0 && sendBuffer.readableBytes + length + 2 > Self.sendBufferHandOff {
+            handOff(context)
         }
-        if sendBuffer!.readableBytes > 0 && sendBuffer!.readableBytes + length + 2 > Self.sendBufferHandOff {
-            handOff(context, flush: true)
-        }
-        let start = sendBuffer!.writerIndex
-        sendBuffer!.writeInteger(UInt16(length))
-        sendBuffer!.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+        let start = sendBuffer.writerIndex
+        sendBuffer.writeInteger(UInt16(length))
+        sendBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
             fill(UnsafeMutableRawBufferPointer(rebasing: out[0..<length]))
             return length
         }
-        let type = sendBuffer!.getInteger(at: start + 2, as: UInt8.self)
+        let type = sendBuffer.getInteger(at: start + 2, as: UInt8.self)
         if type == WireType.dhtTraffic.rawValue || type == WireType.pathTraffic.rawValue, !context.channel.isWritable {
-            sendBuffer!.moveWriterIndex(to: start)
+            sendBuffer.moveWriterIndex(to: start)
             droppedTraffic &+= 1
             return false
         }
@@ -113,24 +111,18 @@ final class LinkHandler: ChannelInboundHandler {
         return true
     }
 
-    /// Hands the collected frames to the channel and starts collecting again in the same storage
-    /// (a copy is made only if the channel still holds the previous batch).
-    private func handOff(_ context: ChannelHandlerContext, flush: Bool) {
-        guard var buffer = sendBuffer, buffer.readableBytes > 0 else { return }
-        sendBuffer = nil
-        if flush {
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        } else {
-            context.write(wrapOutboundOut(buffer), promise: nil)
-        }
-        buffer.clear()
-        sendBuffer = buffer
+    /// Writes and flushes the collected frames, then starts collecting again in the same storage
+    /// (copied only if the channel still holds it, i.e. the socket did not take it all).
+    private func handOff(_ context: ChannelHandlerContext) {
+        guard sendBuffer.readableBytes > 0 else { return }
+        context.writeAndFlush(wrapOutboundOut(sendBuffer), promise: nil)
+        sendBuffer.clear()
     }
 
     func flush() {
         guard pendingFlush, let context else { return }
         pendingFlush = false
-        handOff(context, flush: true)
+        handOff(context)
     }
 
     private func armKeepalive(at when: NIODeadline) {

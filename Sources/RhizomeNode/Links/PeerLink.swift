@@ -38,11 +38,7 @@ public final class PeerLink {
         self.establishedAt = .now()
     }
 
-    /// Queues one frame (type byte and body); `flush` sends what was queued.
-    public func write(frame: UnsafeRawBufferPointer) {
-        handler?.write(frame: frame)
-    }
-
+    /// Sends the frames queued on the link (the node writes them through its `LinkHandler`).
     public func flush() { handler?.flush() }
 
     public func close(reason: String) {

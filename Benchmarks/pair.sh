@@ -1,0 +1,69 @@
+# Shared by the benchmarks (sourced, not run): two network namespaces joined by a veth pair with
+# the ULA addresses fd7b::1 and fd7b::2, node configs that peer over TCP between them, and the
+# removal of everything made here on exit (namespaces, work directory, the processes in PIDS).
+# Set TAG (unique per run) and RHIZOME before sourcing.
+NSA="${TAG}a"; NSB="${TAG}b"
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  ip netns del "$NSA" 2>/dev/null || true
+  ip netns del "$NSB" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ip netns add "$NSA"; ip netns add "$NSB"
+ip link add "${TAG}x" netns "$NSA" type veth peer name "${TAG}y" netns "$NSB"
+ip -n "$NSA" addr add fd7b::1/64 dev "${TAG}x" nodad
+ip -n "$NSB" addr add fd7b::2/64 dev "${TAG}y" nodad
+for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
+ip -n "$NSA" link set "${TAG}x" up; ip -n "$NSB" link set "${TAG}y" up
+
+# config IMPL SIDE -> writes $WORK/IMPL-SIDE.json
+config() {
+  local impl=$1 side=$2 bin
+  bin=$([ "$impl" = rhizome ] && echo "$RHIZOME" || echo yggdrasil)
+  "$bin" -genconf -json | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+side, work, impl = sys.argv[1], sys.argv[2], sys.argv[3]
+c["MulticastInterfaces"] = []
+c["IfName"] = "auto"
+c["AdminListen"] = "none"
+if side == "a":
+    c["Listen"] = ["tcp://[fd7b::1]:12345"]
+else:
+    c["Peers"] = ["tcp://[fd7b::1]:12345"]
+json.dump(c, open(f"{work}/{impl}-{side}.json", "w"))
+' "$side" "$WORK" "$impl"
+}
+
+start() { # IMPL SIDE NS -> pid
+  local impl=$1 side=$2 ns=$3 bin
+  bin=$([ "$impl" = rhizome ] && echo "$RHIZOME" || echo yggdrasil)
+  ip netns exec "$ns" "$bin" -useconffile "$WORK/$impl-$side.json" >"$WORK/$impl-$side.log" 2>&1 &
+  echo $!
+}
+
+
+# up IMPL: starts both nodes, waits until A reaches B through the overlay and starts an iperf3
+# server on B's overlay address. Sets PA, PB (daemon PIDs) and ADDR_B; adds every PID to PIDS.
+up() {
+  local impl=$1 bin
+  bin=$([ "$impl" = rhizome ] && echo "$RHIZOME" || echo yggdrasil)
+  config "$impl" a; config "$impl" b
+  PA=$(start "$impl" a "$NSA"); PIDS+=("$PA")
+  sleep 1
+  PB=$(start "$impl" b "$NSB"); PIDS+=("$PB")
+  ADDR_B=$("$bin" -useconffile "$WORK/$impl-b.json" -address)
+  for _ in $(seq 1 60); do
+    ip netns exec "$NSA" ping -6 -c 1 -W 1 "$ADDR_B" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  ip netns exec "$NSB" iperf3 -s -D -B "$ADDR_B" --pidfile "$WORK/iperf.pid" >/dev/null
+  sleep 0.5
+  PIDS+=("$(cat "$WORK/iperf.pid")")
+}
