@@ -17,7 +17,7 @@ import RhizomeSessions
 /// every rule.
 extension NodeCore {
     /// Smallest scratch buffer `linkFrame` accepts: the largest frame.
-    public static let scratchSize = Constants.maxFrameLength
+    public static var scratchSize: Int { R.maxFrameLength }
 
     /// One IPv6 packet read from the TUN.
     public mutating func tunPacket<IO: NodeIO>(_ packet: UnsafeRawBufferPointer, now: Double, io: IO) {
@@ -40,7 +40,7 @@ extension NodeCore {
                 }
                 seal.seal(message)
             }
-            if let plan = router.planTraffic(to: key, kind: .standard, payloadLength: messageLength, now: now) {
+            if let plan = router.planTraffic(to: key, payloadLength: messageLength, now: now) {
                 let header = plan.headerLength
                 _ = io.writeFrame(to: plan.link, length: header + messageLength) { frame in
                     plan.writeHeader(into: frame)
@@ -53,7 +53,7 @@ extension NodeCore {
                     build(UnsafeMutableRawBufferPointer(buf))
                     count = messageLength
                 }
-                router.send(payload: message, to: key, kind: .standard, now: now)
+                router.sendTraffic(payload: message, to: key, now: now)
             }
         case .noSession:
             // First packet: buffered by the session layer while INIT/ACK run.
@@ -68,11 +68,12 @@ extension NodeCore {
     public mutating func linkFrame<IO: NodeIO>(
         _ frame: UnsafeRawBufferPointer, from link: LinkID, now: Double, scratch: UnsafeMutableRawBufferPointer, io: IO
     ) {
-        switch router.receiveTraffic(frame: frame, from: link, now: now) {
-        case .forward(let next, let type, let body):
-            _ = io.writeFrame(to: next, length: 1 + body.count) { out in
-                out[0] = type.rawValue
-                UnsafeMutableRawBufferPointer(rebasing: out[1...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[body]))
+        let disposition = router.receiveTraffic(frame: frame, from: link, now: now)
+        switch disposition {
+        case .forward(let next, _, _), .forwardRewriting(let next, _, _, _):
+            let disposition = disposition
+            _ = io.writeFrame(to: next, length: disposition.forwarding!.length) { out in
+                disposition.writeForwarded(from: frame, into: out)
             }
         case .deliver(let source, let payload):
             let message = UnsafeRawBufferPointer(rebasing: frame[payload])

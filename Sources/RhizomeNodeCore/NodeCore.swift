@@ -11,21 +11,20 @@ import RhizomeSessions
 /// Packets take the data path (`NodeCore+DataPath.swift`): headers decided in place, payloads built
 /// and opened in caller-owned buffers, nothing allocated. Everything else — protocol frames,
 /// handshakes, lookups, drops — goes through the layers' general entry points and action queues.
-public struct NodeCore {
-    public var router: Router
+public struct NodeCore<R: RoutingLayer> {
+    public var router: R
     public var sessions: SessionManager
     public var ipv6: IPv6Layer
 
     /// Session data type bytes (yggdrasil's core types, spec sessions-and-ipv6.md §5).
-    public static let typeTraffic: UInt8 = IPv6Layer.sessionTypeTraffic
-    public static let typeProtocol: UInt8 = 0x02
+    public static var typeTraffic: UInt8 { IPv6Layer.sessionTypeTraffic }
+    public static var typeProtocol: UInt8 { SessionDataType.protocolMessage }
 
     /// - Parameters:
+    ///   - router: the routing layer, made with the same keys and clock.
     ///   - unixTime: wall-clock Unix seconds at monotonic time `now`.
-    ///   - setupSeqStart: the first DHT setup sequence number (random in a real node, so a restart
-    ///     is never mistaken for an old path).
-    public init(keys: SigningKeyPair, now: Double, unixTime: Double, setupSeqStart: UInt64, random: any RandomSource & Sendable) {
-        router = Router(keys: keys, now: now, unixTime: unixTime, setupSeqStart: setupSeqStart)
+    public init(router: R, keys: SigningKeyPair, now: Double, unixTime: Double, random: any RandomSource & Sendable) {
+        self.router = router
         sessions = SessionManager(keys: keys, now: now, unixTime: unixTime, random: random)
         ipv6 = IPv6Layer(keys: keys)
     }
@@ -89,6 +88,8 @@ public struct NodeCore {
                         sessions.receive(from: source, message: payload, now: now)
                     case .deliverOutOfBand(let source, let dest, let payload):
                         ipv6.handleOutOfBand(from: source, to: dest, payload: payload, now: now)
+                    case .learnedKey:
+                        break
                     }
                 }
             }
@@ -96,7 +97,7 @@ public struct NodeCore {
                 for action in sessions.takeActions() {
                     switch action {
                     case .send(let to, let payload):
-                        router.send(payload: payload, to: to, kind: .standard, now: now)
+                        router.sendTraffic(payload: payload, to: to, now: now)
                     case .deliver(let from, let data):
                         deliver(data, from: from, now: now, io: io)
                     }
@@ -109,7 +110,7 @@ public struct NodeCore {
                         // Oversize packets fail here and are dropped, as in 0.4.7.
                         try? sessions.send(to: key, data: data, now: now)
                     case .sendOutOfBand(let to, let payload):
-                        router.send(payload: payload, to: to, kind: .outOfBand, now: now)
+                        router.sendOutOfBand(payload: payload, to: to, now: now)
                     case .writeToTUN(let packet):
                         packet.withUnsafeBytes { io.writeToTUN($0) }
                     }
@@ -129,4 +130,12 @@ public struct NodeCore {
             break
         }
     }
+}
+
+/// The first byte of session data (yggdrasil's core types, spec sessions-and-ipv6.md §5; the same
+/// in 0.5).
+public enum SessionDataType {
+    public static let traffic: UInt8 = IPv6Layer.sessionTypeTraffic
+    /// NodeInfo and debug messages.
+    public static let protocolMessage: UInt8 = 0x02
 }

@@ -207,6 +207,8 @@ public final class Simulator {
                 delivered(payload, source: source, at: node)
             case .deliverOutOfBand:
                 frames.outOfBand += 1
+            case .learnedKey:
+                break
             case .close(let link, let reason):
                 frames.closes += 1
                 if frames.closeReasons.count < 20 { frames.closeReasons.append("node \(node) link \(link): \(reason)") }

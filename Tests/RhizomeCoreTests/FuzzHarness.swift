@@ -768,9 +768,11 @@ struct RouterFuzzHarness {
         // decision turned into the actions the general path would have queued.
         var general = router
         general.receive(frame: frame, from: l, now: now)
-        switch router.receiveTraffic(frame: frame, from: l, now: now) {
-        case .forward(let link, let type, let body):
-            router.actions.append(.send(link: link, frame: [type.rawValue] + Array(frame[body])))
+        let disposition = router.receiveTraffic(frame: frame, from: l, now: now)
+        switch disposition {
+        case .forward, .forwardRewriting:
+            let (link, out) = disposition.forwardedFrame(from: frame)!
+            router.actions.append(.send(link: link, frame: out))
         case .deliver(let source, let payload):
             router.actions.append(.deliver(source: source, payload: Array(frame[payload])))
         case .handled:
@@ -827,7 +829,7 @@ struct RouterFuzzHarness {
                     if sent.count < 64 { sent.append(frame) } else { sent[Int(now) % 64] = frame }
                 case .deliver(_, _):
                     break
-                case .deliverOutOfBand(_, _, _):
+                case .deliverOutOfBand(_, _, _), .learnedKey:
                     break
                 case .close(let l, _):
                     try fuzzCheck(linkKey[l] != nil, "closed link \(l), which is not up")

@@ -40,7 +40,7 @@ struct MiniMesh {
                         if let (peer, peerLink) = wires[i][link] { routers[peer].receive(frame: frame, from: peerLink, now: now) }
                     case .deliver(let source, let payload):
                         delivered.append((i, source, payload))
-                    case .deliverOutOfBand:
+                    case .deliverOutOfBand, .learnedKey:
                         break
                     case .close(let link, let reason):
                         closed.append((i, link, reason))

@@ -61,7 +61,7 @@ final class MemoryIO: NodeIO {
 struct MemoryNetwork {
     struct End: Hashable { var node: Int; var link: LinkID }
 
-    var nodes: [NodeCore]
+    var nodes: [NodeCore<Router>]
     let ios: [MemoryIO]
     var wires: [End: End] = [:]
     var now: Double = 0
@@ -79,13 +79,15 @@ struct MemoryNetwork {
     init(count: Int, seed: UInt64) {
         var random = SeededRandom(seed: seed)
         nodes = (0..<count).map { i in
-            var core = NodeCore(keys: SigningKeyPair.generate(using: &random), now: 0, unixTime: 1_800_000_000,
-                                setupSeqStart: UInt64(i) << 32, random: SeededRandom(seed: seed &+ UInt64(i) &+ 1))
+            let keys = SigningKeyPair.generate(using: &random)
+            let router = Router(keys: keys, now: 0, unixTime: 1_800_000_000, setupSeqStart: UInt64(i) << 32)
+            var core = NodeCore(router: router, keys: keys, now: 0, unixTime: 1_800_000_000,
+                                random: SeededRandom(seed: seed &+ UInt64(i) &+ 1))
             core.ipv6.setMTU(65535)
             return core
         }
         ios = (0..<count).map { _ in MemoryIO() }
-        scratch = .allocate(byteCount: NodeCore.scratchSize, alignment: 16)
+        scratch = .allocate(byteCount: NodeCore<Router>.scratchSize, alignment: 16)
         inFlight = .allocate(byteCount: 65536, alignment: 16)
     }
 

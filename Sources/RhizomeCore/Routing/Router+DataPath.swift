@@ -3,7 +3,7 @@ import RhizomeCrypto
 /// Where one outgoing traffic frame goes and the header it starts with. The caller writes the
 /// frame wherever it likes (the node writes it straight into the link's send buffer): header
 /// first, then the payload at `headerLength`.
-public struct TrafficPlan: Sendable {
+public struct TrafficPlan: TrafficPlanning, Sendable {
     public let link: LinkID
     /// The rest of the source route after the port just used (type 10), or nil for traffic routed
     /// through keyspace (type 9).
@@ -51,6 +51,9 @@ public enum TrafficDisposition: Sendable, Equatable {
     /// Send on `link` a frame made of the type byte `type` followed by the bytes `body` of the
     /// received frame (the route already shortened, or removed for the fall back to keyspace).
     case forward(link: LinkID, type: WireType, body: Range<Int>)
+    /// Send on `link` the bytes `head` of the received frame, then `watermark` as a uvarint, then
+    /// the bytes `tail` (0.5 traffic: only the watermark changes hop by hop).
+    case forwardRewriting(link: LinkID, head: Range<Int>, watermark: UInt64, tail: Range<Int>)
     /// Standard traffic for us: the payload, at this range of the frame, is the session layer's.
     case deliver(source: PublicKey, payload: Range<Int>)
     /// Anything else; it went through `receive(frame:from:now:)` and its actions are queued.
@@ -128,5 +131,44 @@ extension Router {
         maybeNotify(header.source, keepAlive: !arrivedFromLink, now: now)
         let payload = header.payloadRange
         return .deliver(source: header.source, payload: (payload.lowerBound + 1)..<(payload.upperBound + 1))
+    }
+}
+
+extension TrafficDisposition {
+    /// The frame to pass on, for the two forward cases: its link, length, and how to write it
+    /// from the received `frame` into `out` (exactly `length` bytes).
+    public var forwarding: (link: LinkID, length: Int)? {
+        switch self {
+        case .forward(let link, _, let body):
+            return (link, 1 + body.count)
+        case .forwardRewriting(let link, let head, let watermark, let tail):
+            return (link, head.count + Uvarint.encodedLength(watermark) + tail.count)
+        case .deliver, .handled:
+            return nil
+        }
+    }
+
+    public func writeForwarded(from frame: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+        switch self {
+        case .forward(_, let type, let body):
+            out[0] = type.rawValue
+            UnsafeMutableRawBufferPointer(rebasing: out[1...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[body]))
+        case .forwardRewriting(_, let head, let watermark, let tail):
+            UnsafeMutableRawBufferPointer(rebasing: out[0...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[head]))
+            let at = head.count + Uvarint.encode(watermark, into: UnsafeMutableRawBufferPointer(rebasing: out[head.count...]))
+            UnsafeMutableRawBufferPointer(rebasing: out[at...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[tail]))
+        case .deliver, .handled:
+            break
+        }
+    }
+
+    /// The forwarded frame as a new array (tests, fuzzing, the simulator).
+    public func forwardedFrame(from frame: UnsafeRawBufferPointer) -> (link: LinkID, frame: [UInt8])? {
+        guard let (link, length) = forwarding else { return nil }
+        let bytes = [UInt8](unsafeUninitializedCapacity: length) { buf, count in
+            writeForwarded(from: frame, into: UnsafeMutableRawBufferPointer(buf))
+            count = length
+        }
+        return (link, bytes)
     }
 }

@@ -12,6 +12,9 @@ public enum RouterAction: Sendable {
     case deliver(source: PublicKey, payload: [UInt8])
     /// Out-of-band traffic that ended here (the key lookup of the IPv6 layer).
     case deliverOutOfBand(source: PublicKey, destination: PublicKey, payload: [UInt8])
+    /// 0.5: a path notify from this key was accepted (ironwood's path-notify callback); the IPv6
+    /// layer learns the key for addresses and subnets it is waiting on.
+    case learnedKey(PublicKey)
     /// The link broke the protocol; close it. The reason is for the log.
     case close(link: LinkID, reason: String)
 }

@@ -19,7 +19,7 @@ import Glibc
 /// buffer owned here, and written to the TUN from it.
 final class NodeRuntime: LinkEvents, NodeIO {
     let eventLoop: EventLoop
-    var core: NodeCore
+    var core: NodeCore<Router>
     let log: Logger
     var tun: TunDevice?
     var proto: ProtoHandler?
@@ -34,7 +34,7 @@ final class NodeRuntime: LinkEvents, NodeIO {
     private var wakeup: (deadline: Double, task: Scheduled<Void>)?
     private let start = NIODeadline.now()
     /// Where received traffic is decrypted (the largest frame fits).
-    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: NodeCore.scratchSize, alignment: 16)
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: NodeCore<Router>.scratchSize, alignment: 16)
 
     var router: Router {
         get { core.router }
@@ -56,7 +56,8 @@ final class NodeRuntime: LinkEvents, NodeIO {
         var wall = timespec()
         clock_gettime(CLOCK_REALTIME, &wall)
         let unix = Double(wall.tv_sec) + Double(wall.tv_nsec) / 1e9
-        core = NodeCore(keys: keys, now: 0, unixTime: unix, setupSeqStart: seed.next() >> 1, random: SystemRandom())
+        let router = Router(keys: keys, now: 0, unixTime: unix, setupSeqStart: seed.next() >> 1)
+        core = NodeCore(router: router, keys: keys, now: 0, unixTime: unix, random: SystemRandom())
     }
 
     deinit { scratch.deallocate() }
@@ -150,7 +151,7 @@ final class NodeRuntime: LinkEvents, NodeIO {
 
     /// Runs one core call, then what it left for afterwards (in the order it arose).
     @inline(__always)
-    private func withCore(_ body: (inout NodeCore) -> Void) {
+    private func withCore(_ body: (inout NodeCore<Router>) -> Void) {
         inCore = true
         body(&core)
         inCore = false

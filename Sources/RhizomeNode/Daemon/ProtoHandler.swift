@@ -11,7 +11,7 @@ import RhizomeNodeCore
 final class ProtoHandler {
     enum Kind: UInt8 { case nodeInfo = 1, debugSelf = 0x11, debugPeers = 0x13, debugDHT = 0x15 }
 
-    static let typeProtocol = NodeCore.typeProtocol
+    static let typeProtocol = SessionDataType.protocolMessage
     static let nodeInfoRequest: UInt8 = 0x01
     static let nodeInfoResponse: UInt8 = 0x02
     static let debug: UInt8 = 0xFF
