@@ -15,8 +15,10 @@ public final class Daemon {
     public let keys: SigningKeyPair
     let log: Logger
     let group: MultiThreadedEventLoopGroup
-    let runtime: NodeRuntime
+    let runtime: NodeRuntimeHandle
     let links: LinkManager
+    /// The version's router commands and debug answers, bound to the runtime's router type.
+    private let attachRouter: (Daemon, ProtoHandler, AdminServer?) -> Void
     var admin: AdminServer?
     var tunChannel: Channel?
     var multicast: MulticastDiscovery?
@@ -27,9 +29,24 @@ public final class Daemon {
         self.log = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        runtime = NodeRuntime(eventLoop: loop, keys: keys, log: logger)
-        let allowed = Set((config.allowedPublicKeys ?? []).compactMap(PublicKey.init(hex:)))
-        links = LinkManager(eventLoop: loop, localKey: keys.publicKey, allowedKeys: allowed, tls: { try TLSIdentity(keys: keys) }, log: logger)
+        let links = LinkManager(eventLoop: loop, localKey: keys.publicKey,
+                                allowedKeys: Set((config.allowedPublicKeys ?? []).compactMap(PublicKey.init(hex:))),
+                                tls: { try TLSIdentity(keys: keys) }, log: logger)
+        self.links = links
+        let runtime04 = NodeRuntime(eventLoop: loop, keys: keys, version: .v04, log: logger) { keys, unixTime in
+            var seed = SystemRandom()
+            return Router(keys: keys, now: 0, unixTime: unixTime, setupSeqStart: seed.next() >> 1)
+        }
+        runtime = runtime04
+        attachRouter = { daemon, proto, admin in
+            proto.selfDocument = { [weak runtime04] in
+                let coords = "[" + (runtime04?.router.coords ?? []).map(String.init).joined(separator: " ") + "]"
+                return .object(JSONObject([("coords", .string(coords)), ("key", .string(keys.publicKey.hex))]))
+            }
+            proto.peerKeys = { [weak runtime04] in runtime04?.router.peerStatus.map(\.key) ?? [] }
+            proto.tableKeys = { [weak runtime04] in runtime04?.router.dhtEntries.map(\.key) ?? [] }
+            if let admin { Daemon.registerAdminCommands04(admin, runtime: runtime04, links: links, keys: keys) }
+        }
         links.events = runtime
         links.multicastAllowedKeys = Set(config.multicastAllowedPublicKeys.compactMap(PublicKey.init(hex:)))
     }
@@ -37,17 +54,21 @@ public final class Daemon {
     /// Opens the TUN interface, the admin socket and the listeners, and dials the configured peers.
     public func start() throws {
         let proto = ProtoHandler(eventLoop: links.eventLoop, localKey: keys.publicKey,
-                                 nodeInfo: NodeInfo.document(config: config.nodeInfo, privacy: config.nodeInfoPrivacy))
+                                 nodeInfo: NodeInfo.document(config: config.nodeInfo, privacy: config.nodeInfoPrivacy),
+                                 maxPayload: IPv6Layer.maximumMTU)
         let runtime = self.runtime
         proto.sendToKey = { [weak runtime] key, data in runtime?.sendSession(data, to: key) }
-        proto.selfCoords = { [weak runtime] in runtime?.router.coords ?? [] }
-        proto.peerKeys = { [weak runtime] in runtime?.router.peerStatus.map(\.key) ?? [] }
-        proto.dhtKeys = { [weak runtime] in runtime?.router.dhtEntries.map(\.key) ?? [] }
-        try links.eventLoop.submit { runtime.proto = proto }.wait()
         try startTUN()
+        var server: AdminServer?
         if config.adminListen != "none" && !config.adminListen.isEmpty {
-            let server = AdminServer(eventLoop: links.eventLoop, log: log)
-            registerAdminCommands(server)
+            server = AdminServer(eventLoop: links.eventLoop, log: log)
+            registerCommonAdminCommands(server!)
+        }
+        try links.eventLoop.submit {
+            self.attachRouter(self, proto, server)
+            runtime.proto = proto
+        }.wait()
+        if let server {
             try server.start(try AdminEndpoint(config.adminListen))
             admin = server
         }
@@ -86,10 +107,7 @@ public final class Daemon {
         let device = try TunDevice(name: config.ifName == "auto" ? nil : config.ifName, mtu: requested,
                                    address: Address(key: keys.publicKey))
         let runtime = self.runtime
-        try links.eventLoop.submit {
-            runtime.tun = device
-            runtime.ipv6.setMTU(device.mtu)
-        }.wait()
+        try links.eventLoop.submit { runtime.attachTUN(device) }.wait()
         tunChannel = try TunChannel.start(device: device, on: links.eventLoop, onPacket: { [weak runtime] packet in
             runtime?.tunPacket(packet)
         }, onReadComplete: { [weak runtime] in

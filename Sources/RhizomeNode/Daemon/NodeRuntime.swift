@@ -17,9 +17,13 @@ import Glibc
 /// frames per link); frames written during a batch collect in each link's send buffer and go out
 /// with one flush per link when the batch ends. Received packets are decrypted into one scratch
 /// buffer owned here, and written to the TUN from it.
-final class NodeRuntime: LinkEvents, NodeIO {
+///
+/// Generic over the routing layer, so each protocol version's data path is specialised; the
+/// daemon holds it as a `NodeRuntimeHandle`.
+final class NodeRuntime<R: RoutingLayer>: NodeRuntimeHandle, NodeIO {
     let eventLoop: EventLoop
-    var core: NodeCore<Router>
+    let version: ProtocolVersion
+    var core: NodeCore<R>
     let log: Logger
     var tun: TunDevice?
     var proto: ProtoHandler?
@@ -34,9 +38,9 @@ final class NodeRuntime: LinkEvents, NodeIO {
     private var wakeup: (deadline: Double, task: Scheduled<Void>)?
     private let start = NIODeadline.now()
     /// Where received traffic is decrypted (the largest frame fits).
-    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: NodeCore<Router>.scratchSize, alignment: 16)
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: NodeCore<R>.scratchSize, alignment: 16)
 
-    var router: Router {
+    var router: R {
         get { core.router }
         _modify { yield &core.router }
     }
@@ -49,15 +53,17 @@ final class NodeRuntime: LinkEvents, NodeIO {
         _modify { yield &core.ipv6 }
     }
 
-    init(eventLoop: EventLoop, keys: SigningKeyPair, log: Logger) {
+    /// - Parameter makeRouter: builds the routing layer from the keys, the start time (monotonic
+    ///   0) and the Unix time at that moment.
+    init(eventLoop: EventLoop, keys: SigningKeyPair, version: ProtocolVersion, log: Logger,
+         makeRouter: (SigningKeyPair, _ unixTime: Double) -> R) {
         self.eventLoop = eventLoop
+        self.version = version
         self.log = log
-        var seed = SystemRandom()
         var wall = timespec()
         clock_gettime(CLOCK_REALTIME, &wall)
         let unix = Double(wall.tv_sec) + Double(wall.tv_nsec) / 1e9
-        let router = Router(keys: keys, now: 0, unixTime: unix, setupSeqStart: seed.next() >> 1)
-        core = NodeCore(router: router, keys: keys, now: 0, unixTime: unix, random: SystemRandom())
+        core = NodeCore(router: makeRouter(keys, unix), keys: keys, now: 0, unixTime: unix, random: SystemRandom())
     }
 
     deinit { scratch.deallocate() }
@@ -97,6 +103,11 @@ final class NodeRuntime: LinkEvents, NodeIO {
     }
 
     // MARK: TUN and local senders
+
+    func attachTUN(_ device: TunDevice) {
+        tun = device
+        ipv6.setMTU(device.mtu)
+    }
 
     func tunPacket(_ packet: ByteBuffer) {
         let t = now
@@ -151,7 +162,7 @@ final class NodeRuntime: LinkEvents, NodeIO {
 
     /// Runs one core call, then what it left for afterwards (in the order it arose).
     @inline(__always)
-    private func withCore(_ body: (inout NodeCore<Router>) -> Void) {
+    private func withCore(_ body: (inout NodeCore<R>) -> Void) {
         inCore = true
         body(&core)
         inCore = false

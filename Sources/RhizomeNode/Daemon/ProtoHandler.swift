@@ -5,11 +5,12 @@ import RhizomeIPv6
 import RhizomeNodeCore
 
 /// Yggdrasil's in-band protocol messages (session payloads starting 0x02): NodeInfo and the
-/// remote debug requests (getSelf, getPeers, getDHT), answered for anyone, and asked on behalf of
+/// remote debug requests (getSelf, getPeers, and getDHT in 0.4 / getTree in 0.5 — the same type
+/// bytes), answered for anyone, and asked on behalf of
 /// the admin API with a 6 s wait. At most one request per (kind, key) is outstanding; a newer one
 /// replaces it, as in 0.4.7.
 final class ProtoHandler {
-    enum Kind: UInt8 { case nodeInfo = 1, debugSelf = 0x11, debugPeers = 0x13, debugDHT = 0x15 }
+    enum Kind: UInt8 { case nodeInfo = 1, debugSelf = 0x11, debugPeers = 0x13, debugTable = 0x15 }
 
     static let typeProtocol = SessionDataType.protocolMessage
     static let nodeInfoRequest: UInt8 = 0x01
@@ -17,11 +18,11 @@ final class ProtoHandler {
     static let debug: UInt8 = 0xFF
     static let debugSelfRequest: UInt8 = 0x01, debugSelfResponse: UInt8 = 0x02
     static let debugPeersRequest: UInt8 = 0x03, debugPeersResponse: UInt8 = 0x04
-    static let debugDHTRequest: UInt8 = 0x05, debugDHTResponse: UInt8 = 0x06
+    static let debugTableRequest: UInt8 = 0x05, debugTableResponse: UInt8 = 0x06
     /// How long the admin API waits for a remote answer.
     static let timeout = TimeAmount.seconds(6)
-    /// Largest session payload: keys in getPeers/getDHT answers stop before this.
-    static let maxPayload = 53049
+    /// Largest session payload: keys in getPeers/getDHT/getTree answers stop before this.
+    let maxPayload: Int
     /// Outstanding remote requests at most (each waits at most `timeout`).
     static let maxPending = 4096
 
@@ -29,17 +30,19 @@ final class ProtoHandler {
     let nodeInfo: [UInt8]
     /// Sends a session payload (core type byte included) to a key.
     var sendToKey: (PublicKey, [UInt8]) -> Void = { _, _ in }
-    /// Reads the router's state for debug answers.
-    var selfCoords: () -> [PeerPort] = { [] }
+    /// Reads the router's state for debug answers: the getSelf document (0.4: coords and key; 0.5:
+    /// key and routing entries), peer keys, and the DHT (0.4) or tree (0.5) keys.
+    var selfDocument: () -> JSONValue = { .object(JSONObject()) }
     var peerKeys: () -> [PublicKey] = { [] }
-    var dhtKeys: () -> [PublicKey] = { [] }
+    var tableKeys: () -> [PublicKey] = { [] }
     let localKey: PublicKey
     private var pending: [Pending: EventLoopPromise<[UInt8]>] = [:]
 
     struct Pending: Hashable { var kind: Kind; var key: PublicKey }
 
-    init(eventLoop: EventLoop, localKey: PublicKey, nodeInfo: String) {
+    init(eventLoop: EventLoop, localKey: PublicKey, nodeInfo: String, maxPayload: Int) {
         self.eventLoop = eventLoop
+        self.maxPayload = maxPayload
         self.localKey = localKey
         self.nodeInfo = Array(nodeInfo.utf8)
     }
@@ -56,16 +59,15 @@ final class ProtoHandler {
             let body = Array(data[3...])
             switch data[2] {
             case Self.debugSelfRequest:
-                let coords = "[" + selfCoords().map(String.init).joined(separator: " ") + "]"
-                let json = JSONWriter.write(.object(JSONObject([("coords", .string(coords)), ("key", .string(localKey.hex))])), indent: nil)
+                let json = JSONWriter.write(selfDocument(), indent: nil)
                 sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugSelfResponse] + Array(json.utf8))
             case Self.debugPeersRequest:
-                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugPeersResponse] + Self.packKeys(peerKeys()))
-            case Self.debugDHTRequest:
-                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugDHTResponse] + Self.packKeys(dhtKeys()))
+                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugPeersResponse] + packKeys(peerKeys()))
+            case Self.debugTableRequest:
+                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugTableResponse] + packKeys(tableKeys()))
             case Self.debugSelfResponse: complete(.debugSelf, from, body)
             case Self.debugPeersResponse: complete(.debugPeers, from, body)
-            case Self.debugDHTResponse: complete(.debugDHT, from, body)
+            case Self.debugTableResponse: complete(.debugTable, from, body)
             default: break
             }
         default:
@@ -73,7 +75,7 @@ final class ProtoHandler {
         }
     }
 
-    static func packKeys(_ keys: [PublicKey]) -> [UInt8] {
+    func packKeys(_ keys: [PublicKey]) -> [UInt8] {
         var out: [UInt8] = []
         for k in keys where out.count + 32 + 3 <= maxPayload { k.append(to: &out) }
         return out
@@ -97,7 +99,7 @@ final class ProtoHandler {
         case .nodeInfo: payload = [Self.typeProtocol, Self.nodeInfoRequest]
         case .debugSelf: payload = [Self.typeProtocol, Self.debug, Self.debugSelfRequest]
         case .debugPeers: payload = [Self.typeProtocol, Self.debug, Self.debugPeersRequest]
-        case .debugDHT: payload = [Self.typeProtocol, Self.debug, Self.debugDHTRequest]
+        case .debugTable: payload = [Self.typeProtocol, Self.debug, Self.debugTableRequest]
         }
         sendToKey(key, payload)
         eventLoop.scheduleTask(in: Self.timeout) { [weak self] in
