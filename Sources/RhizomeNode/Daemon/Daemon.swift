@@ -103,9 +103,10 @@ public final class Daemon {
             log.debug("Not starting TUN as IfName is none or dummy")
             return
         }
-        let requested = min(Int(config.ifMTU), TunDevice.maximumMTU)
+        let version = runtime.version
+        let requested = min(Int(config.ifMTU), TunDevice.maximumMTU(version))
         let device = try TunDevice(name: config.ifName == "auto" ? nil : config.ifName, mtu: requested,
-                                   address: Address(key: keys.publicKey))
+                                   address: Address(key: keys.publicKey), version: version)
         let runtime = self.runtime
         try links.eventLoop.submit { runtime.attachTUN(device) }.wait()
         tunChannel = try TunChannel.start(device: device, on: links.eventLoop, onPacket: { [weak runtime] packet in
@@ -114,7 +115,7 @@ public final class Daemon {
             runtime?.tunReadComplete()
         })
         if requested != device.mtu {
-            log.warning("Interface MTU \(config.ifMTU) automatically adjusted to \(device.mtu) (supported range is 1280-53049)")
+            log.warning("Interface MTU \(config.ifMTU) automatically adjusted to \(device.mtu) (supported range is 1280-\(TunDevice.maximumMTU(version)))")
         }
         log.info("Interface name: \(device.name)")
         log.info("Interface IPv6: \(Address(key: keys.publicKey))/7")
