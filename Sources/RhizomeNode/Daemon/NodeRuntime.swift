@@ -57,7 +57,7 @@ final class NodeRuntime: LinkEvents, NodeIO {
         clock_gettime(CLOCK_REALTIME, &wall)
         let unix = Double(wall.tv_sec) + Double(wall.tv_nsec) / 1e9
         let router = Router(keys: keys, now: 0, unixTime: unix, setupSeqStart: seed.next() >> 1)
-        core = NodeCore(router: router, keys: keys, now: 0, unixTime: unix, random: SystemRandom())
+        core = NodeCore(router: router, version: .v04, keys: keys, now: 0, unixTime: unix, random: SystemRandom())
     }
 
     deinit { scratch.deallocate() }
