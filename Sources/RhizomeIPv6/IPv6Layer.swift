@@ -6,9 +6,13 @@ public enum IPv6Action: Sendable, Equatable {
     /// Send through the session layer (SEND) to `key`. `data` is already prefixed with the core
     /// type byte 0x01 (traffic), followed by one IPv6 packet.
     case sendToSession(key: PublicKey, data: [UInt8])
-    /// Send `payload` to `to` as a network-layer *out-of-band* payload (kind 2): key lookups
+    /// 0.4: send `payload` to `to` as a network-layer *out-of-band* payload (kind 2): key lookups
     /// (`to` is a partial key) and key responses.
     case sendOutOfBand(to: PublicKey, payload: [UInt8])
+    /// 0.5: ask the routing layer for a path lookup (ironwood `SendLookup`) of a partial key
+    /// (an address's or a subnet's). The routing layer throttles repeats; the answer comes back
+    /// through `learnKey`.
+    case lookup(partialKey: PublicKey)
     /// Write this IPv6 packet to the TUN device.
     case writeToTUN([UInt8])
 }
@@ -35,8 +39,10 @@ public struct IPv6Counters: Sendable, Equatable {
     public var lookupsIgnored = 0
     public var responsesAccepted = 0
     public var responsesRejected = 0
-    /// Out-of-band payloads of the wrong length or type.
+    /// Out-of-band payloads of the wrong length or type, and every one in 0.5 (which has none).
     public var droppedBadOutOfBand = 0
+    /// 0.5: keys learned from path notifications (`learnKey`).
+    public var keysLearned = 0
     /// Pending packets overwritten by a newer one to the same unresolved destination.
     public var pendingReplaced = 0
     /// Pending packets dropped to respect `maxPending` / `maxPendingBytes`.
@@ -46,10 +52,14 @@ public struct IPv6Counters: Sendable, Equatable {
     public init() {}
 }
 
-/// yggdrasil 0.4.7's IPv6 read/write layer (`src/ipv6rwc`, spec sessions-and-ipv6.md §6) as a
-/// sans-IO state machine: address/subnet → key cache, key lookups and responses (out-of-band,
-/// signed), one pending packet per unresolved address and subnet, source/destination checks and
-/// ICMPv6 Packet Too Big.
+/// yggdrasil's IPv6 read/write layer (`src/ipv6rwc`, spec sessions-and-ipv6.md §6, v05 spec §6)
+/// as a sans-IO state machine: address/subnet → key cache, key lookups, one pending packet per
+/// unresolved address and subnet, source/destination checks and ICMPv6 Packet Too Big.
+///
+/// The `version` decides how keys are looked up. 0.4.7: signed out-of-band lookups and responses
+/// (`sendOutOfBand`, `handleOutOfBand`). 0.5.12: the routing layer's path lookup (`lookup`
+/// actions) answered by its path-notify callback (`learnKey`); out-of-band input is ignored. 0.5
+/// also raises the maximum MTU from 53049 to 65535.
 ///
 /// Entry points take `now` (monotonic seconds); results accumulate in `actions` (drain with
 /// `takeActions()`); call `tick(now:)` at `nextWakeup` (entry points also expire due state first).
@@ -58,12 +68,23 @@ public struct IPv6Counters: Sendable, Equatable {
 /// destinations (addresses and subnets together) and `maxPendingBytes` bytes. When a limit is hit
 /// the entry with the earliest deadline — the least recently used key, the least recently written
 /// pending packet — is dropped. The newest pending packet is always kept. Cache entries are made
-/// by signed key responses (unsolicited ones too, as in Go) and by packets arriving through a
+/// by signed key responses (0.4; unsolicited ones too, as in Go), by path notifications (0.5;
+/// signed by the key's owner, checked by the routing layer) and by packets arriving through a
 /// session, so a flood of fresh keys can only push out idle entries, which a lookup restores.
 public struct IPv6Layer: Sendable {
     public static let minimumMTU = 1280
-    /// The core MTU: the session layer's 53050 minus the core type byte.
+    /// The 0.4 core MTU: the session layer's 53050 minus the core type byte.
     public static let maximumMTU = 53049
+    /// The 0.5 core MTU: min(session layer's 130914 − 1, 65535), the largest IPv6 packet.
+    public static let maximumMTU05 = 65535
+
+    /// The largest layer MTU of `version`.
+    public static func maximumMTU(_ version: ProtocolVersion) -> Int {
+        switch version {
+        case .v04: maximumMTU
+        case .v05: maximumMTU05
+        }
+    }
     /// Lifetime of cache entries (after last use) and of pending packets.
     public static let keyStoreTimeout: Double = 120
     public static let headerLength = 40
@@ -73,6 +94,8 @@ public struct IPv6Layer: Sendable {
     public static let oobLength = 1 + Signature.byteCount
 
     public let keys: SigningKeyPair
+    /// How keys are looked up, and the MTU range.
+    public let version: ProtocolVersion
     public let address: Address
     public let subnet: Subnet
     /// The layer MTU (the TUN's); incoming packets above it are answered with Packet Too Big.
@@ -96,8 +119,9 @@ public struct IPv6Layer: Sendable {
 
     struct Pending: TimedEntry, Sendable {
         let generation: UInt64
-        /// The lookup's network destination and payload. Ed25519 signatures are deterministic,
-        /// so this is signed once and resent as is for every packet while unresolved.
+        /// The lookup's network destination and (0.4) payload. Ed25519 signatures are
+        /// deterministic, so this is signed once and resent as is for every packet while
+        /// unresolved. Empty in 0.5, where the routing layer looks keys up.
         let partialKey: PublicKey
         let lookup: [UInt8]
         var packet: [UInt8]
@@ -116,9 +140,13 @@ public struct IPv6Layer: Sendable {
     public var actions: [IPv6Action] = []
     public var counters = IPv6Counters()
 
-    public init(keys: SigningKeyPair, maxCacheEntries: Int = 65536, maxPending: Int = 4096, maxPendingBytes: Int = 16 << 20) {
+    public init(
+        keys: SigningKeyPair, version: ProtocolVersion = .v04, maxCacheEntries: Int = 65536, maxPending: Int = 4096,
+        maxPendingBytes: Int = 16 << 20
+    ) {
         precondition(maxCacheEntries > 0 && maxPending > 0 && maxPendingBytes > 0)
         self.keys = keys
+        self.version = version
         self.address = Address(key: keys.publicKey)
         self.subnet = Subnet(key: keys.publicKey)
         self.maxCacheEntries = maxCacheEntries
@@ -131,9 +159,9 @@ public struct IPv6Layer: Sendable {
         return actions
     }
 
-    /// SetMTU: clamped to [1280, 53049].
+    /// SetMTU: clamped to [1280, 53049] (0.4) or [1280, 65535] (0.5).
     public mutating func setMTU(_ value: Int) {
-        mtu = min(max(value, Self.minimumMTU), Self.maximumMTU)
+        mtu = min(max(value, Self.minimumMTU), Self.maximumMTU(version))
     }
 
     mutating func nextGeneration() -> UInt64 {
@@ -235,7 +263,8 @@ public struct IPv6Layer: Sendable {
     }
 
     /// Keeps `packet` as the one pending packet for `destination` (restarting its 120 s timer) and
-    /// sends a key lookup — for every packet, as yggdrasil 0.4.7 does.
+    /// sends a key lookup — for every packet, as yggdrasil 0.4.7 and 0.5.12 do (0.5's routing
+    /// layer throttles them).
     mutating func buffer(_ packet: [UInt8], for destination: Destination, now: Double) {
         let expiry = now + Self.keyStoreTimeout
         let partialKey: PublicKey
@@ -256,7 +285,7 @@ public struct IPv6Layer: Sendable {
             case .address(let a): partialKey = Address(bytes: a).partialKey.key
             case .subnet(let s): partialKey = Subnet(prefix: s).partialKey.key
             }
-            lookup = Self.signedOutOfBand(Self.oobLookup, over: partialKey, keys: keys)
+            lookup = version == .v04 ? Self.signedOutOfBand(Self.oobLookup, over: partialKey, keys: keys) : []
             let generation = nextGeneration()
             pending[destination] = Pending(generation: generation, partialKey: partialKey, lookup: lookup, packet: packet, expiry: expiry)
             pendingTimers.push(destination, deadline: expiry, generation: generation)
@@ -269,7 +298,10 @@ public struct IPv6Layer: Sendable {
             counters.pendingEvicted += 1
         }
         counters.lookupsSent += 1
-        actions.append(.sendOutOfBand(to: partialKey, payload: lookup))
+        switch version {
+        case .v04: actions.append(.sendOutOfBand(to: partialKey, payload: lookup))
+        case .v05: actions.append(.lookup(partialKey: partialKey))
+        }
     }
 
     /// Sends a key lookup for an address or subnet without buffering a packet (for the admin
@@ -282,7 +314,24 @@ public struct IPv6Layer: Sendable {
         default: return
         }
         counters.lookupsSent += 1
-        actions.append(.sendOutOfBand(to: partialKey, payload: Self.signedOutOfBand(Self.oobLookup, over: partialKey, keys: keys)))
+        switch version {
+        case .v04:
+            actions.append(.sendOutOfBand(to: partialKey, payload: Self.signedOutOfBand(Self.oobLookup, over: partialKey, keys: keys)))
+        case .v05:
+            actions.append(.lookup(partialKey: partialKey))
+        }
+    }
+
+    // MARK: path notifications (0.5)
+
+    /// The routing layer's path-notify callback (v05 spec §6.2): a path to `key` was learned,
+    /// whether or not this node asked. Creates or refreshes the cache entry; a new entry
+    /// releases the packets pending for `key`'s address and subnet. (A 0.4 router never calls
+    /// it; if called, it acts the same.)
+    public mutating func learnKey(_ key: PublicKey, now: Double) {
+        expireDue(now: now)
+        counters.keysLearned += 1
+        updateCache(key, now: now)
     }
 
     /// type ‖ Ed25519-sign(our key, the 32 bytes of `key`).
@@ -371,10 +420,10 @@ public struct IPv6Layer: Sendable {
     // MARK: out-of-band (key lookups and responses)
 
     /// An out-of-band payload that the network layer delivered here: `from` is its source key,
-    /// `to` its destination (a partial key for lookups).
+    /// `to` its destination (a partial key for lookups). 0.5 has no out-of-band lookups: ignored.
     public mutating func handleOutOfBand(from: PublicKey, to: PublicKey, payload: [UInt8], now: Double) {
         expireDue(now: now)
-        guard payload.count == Self.oobLength else {
+        guard version == .v04, payload.count == Self.oobLength else {
             counters.droppedBadOutOfBand += 1
             return
         }

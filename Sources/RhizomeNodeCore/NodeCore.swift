@@ -22,11 +22,15 @@ public struct NodeCore<R: RoutingLayer> {
 
     /// - Parameters:
     ///   - router: the routing layer, made with the same keys and clock.
+    ///   - version: the protocol generation of the session and IPv6 layers (the router's own).
     ///   - unixTime: wall-clock Unix seconds at monotonic time `now`.
-    public init(router: R, keys: SigningKeyPair, now: Double, unixTime: Double, random: any RandomSource & Sendable) {
+    public init(
+        router: R, version: ProtocolVersion, keys: SigningKeyPair, now: Double, unixTime: Double,
+        random: any RandomSource & Sendable
+    ) {
         self.router = router
-        sessions = SessionManager(keys: keys, now: now, unixTime: unixTime, random: random)
-        ipv6 = IPv6Layer(keys: keys)
+        sessions = SessionManager(keys: keys, now: now, unixTime: unixTime, random: random, version: version)
+        ipv6 = IPv6Layer(keys: keys, version: version)
     }
 
     public var localKey: PublicKey { router.localKey }
@@ -88,8 +92,8 @@ public struct NodeCore<R: RoutingLayer> {
                         sessions.receive(from: source, message: payload, now: now)
                     case .deliverOutOfBand(let source, let dest, let payload):
                         ipv6.handleOutOfBand(from: source, to: dest, payload: payload, now: now)
-                    case .learnedKey:
-                        break
+                    case .learnedKey(let key):
+                        ipv6.learnKey(key, now: now)
                     }
                 }
             }
@@ -111,6 +115,8 @@ public struct NodeCore<R: RoutingLayer> {
                         try? sessions.send(to: key, data: data, now: now)
                     case .sendOutOfBand(let to, let payload):
                         router.sendOutOfBand(payload: payload, to: to, now: now)
+                    case .lookup(let partialKey):
+                        router.lookup(partialKey, now: now)
                     case .writeToTUN(let packet):
                         packet.withUnsafeBytes { io.writeToTUN($0) }
                     }

@@ -29,7 +29,12 @@ struct Session: TimedEntry, Sendable {
     var sendShared: BoxSharedKey?
     var recvNonce: UInt64 = 0
     var sendNonce: UInt64 = 0
-    /// Time of the last throttled success action of RECEIVE; nil = never.
+    /// 0.5: highest nonce accepted through the "fromNext and toSend" / "fromNext and toRecv" rows
+    /// (0 whenever the shared keys are recomputed). Unused in 0.4, which checks no nonce there.
+    var nextSendNonce: UInt64 = 0
+    var nextRecvNonce: UInt64 = 0
+    /// 0.4: time of the last throttled success action of RECEIVE. 0.5: time of the last ROTATE.
+    /// nil = never.
     var rotated: Double?
     /// When the idle timer fires.
     var expiry: Double
@@ -65,12 +70,14 @@ struct Session: TimedEntry, Sendable {
         fixShared(recvNonce: 0, sendNonce: 0)
     }
 
-    /// "Recompute shared keys (r, s)".
+    /// "Recompute shared keys (r, s)" (0.5 also zeroes the two next-row high-water marks).
     mutating func fixShared(recvNonce r: UInt64, sendNonce s: UInt64, knownRecvShared: BoxSharedKey?? = nil) {
         recvShared = knownRecvShared ?? BoxSharedKey(theirs: current, ours: recv.secretKey)
         sendShared = BoxSharedKey(theirs: current, ours: send.secretKey)
         recvNonce = r
         sendNonce = s
+        nextSendNonce = 0
+        nextRecvNonce = 0
         nextSendCache = .unknown
         nextRecvCache = .unknown
     }
@@ -129,7 +136,7 @@ struct Session: TimedEntry, Sendable {
         case deliver(Range<Int>)
         /// Unknown key-index combination or failed authentication: send INIT, drop.
         case sendInit
-        /// Malformed, or a replay in the ordinary case: silent drop.
+        /// Malformed, or a replay (a nonce not above its row's high-water mark): silent drop.
         case malformed
         case replay
         /// Authenticated but shorter than the 32-byte next key (ironwood would crash): dropped.
@@ -138,13 +145,20 @@ struct Session: TimedEntry, Sendable {
 
     private enum Row { case ordinary, nextSend, nextRecv }
 
-    /// RECEIVE(S, msg), §4.6: classification, decryption, the 60 s throttle, ROTATE. The plaintext
+    /// RECEIVE(S, msg): classification, decryption, the success actions. The plaintext
     /// (next key ‖ data) is written to `output`, which must hold `msg.count` bytes and must not
     /// overlap `msg`.
+    ///
+    /// The rules differ by version. 0.4.7 (ec61cea, 0.4.7-S §4.6, §4.9): only the ordinary row
+    /// checks its nonce, and the 60 s throttle gates every success action (the `recvNonce` update
+    /// too). 0.5 (743fe2f, §4.3): each row has a strict nonce high-water mark, moved on every
+    /// successful decryption; the throttle gates only ROTATE, and `rotated` marks rotations.
     mutating func receive<R: RandomSource>(
-        _ msg: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, now: Double, random: inout R
+        _ msg: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, now: Double,
+        version: ProtocolVersion, random: inout R
     ) -> ReceiveOutcome {
         guard let (a, b, n, offset) = SessionWire.parseTrafficHeader(msg) else { return .malformed }
+        let strict = version == .v05
         let fromCurrent = a == remoteKeySeq
         let fromNext = a == remoteKeySeq &+ 1
         let toRecv = b &+ 1 == localKeySeq
@@ -156,12 +170,14 @@ struct Session: TimedEntry, Sendable {
             row = .ordinary
             key = recvShared
         } else if fromNext && toSend {
+            guard !strict || n > nextSendNonce else { return .replay }
             row = .nextSend
             if case .known(let k) = nextSendCache { key = k } else {
                 key = BoxSharedKey(theirs: next, ours: send.secretKey)
                 nextSendCache = .known(key)
             }
         } else if fromNext && toRecv {
+            guard !strict || n > nextRecvNonce else { return .replay }
             row = .nextRecv
             if case .known(let k) = nextRecvCache { key = k } else {
                 key = BoxSharedKey(theirs: next, ours: recv.secretKey)
@@ -175,25 +191,46 @@ struct Session: TimedEntry, Sendable {
         guard key.open(detached: boxed, nonce: n, into: output) else { return .sendInit }
         let plainCount = boxed.count - BoxSharedKey.overhead
         guard plainCount >= 32 else { return .shortPlaintext }
-        if rotated.map({ now - $0 > SessionConstants.rotationThrottle }) ?? true {
+        let throttleOpen = rotated.map { now - $0 > SessionConstants.rotationThrottle } ?? true
+        if strict {
+            switch row {
+            case .ordinary:
+                recvNonce = n
+            case .nextSend:
+                nextSendNonce = n
+                if throttleOpen { rotate(n, output, key: key, viaNextSend: true, now: now, random: &random) }
+            case .nextRecv:
+                nextRecvNonce = n
+                if throttleOpen { rotate(n, output, key: key, viaNextSend: false, now: now, random: &random) }
+            }
+        } else if throttleOpen {
             switch row {
             case .ordinary:
                 recvNonce = n
             case .nextSend, .nextRecv:
-                // ROTATE(n, innerKey). After it, recvShared = DH(old next, old send): the key
-                // just used when the row was "fromNext and toSend".
-                let innerKey = BoxPublicKey(bytes: Array(output[0..<32]))!
-                current = next
-                next = innerKey
-                remoteKeySeq &+= 1
-                advanceLocalKeys(random: &random)
-                fixShared(recvNonce: n, sendNonce: 0, knownRecvShared: row == .nextSend ? .some(key) : nil)
+                rotate(n, output, key: key, viaNextSend: row == .nextSend, now: now, random: &random)
             }
             rotated = now
         }
         rx &+= UInt64(plainCount - 32)
         expiry = now + SessionConstants.sessionTimeout
         return .deliver(32..<plainCount)
+    }
+
+    /// ROTATE(n, innerKey), the inner key being the first 32 bytes of `plain`. After it,
+    /// recvShared = DH(old next, old send): the key just used when the row was "fromNext and
+    /// toSend", so it is reused instead of recomputed.
+    private mutating func rotate<R: RandomSource>(
+        _ n: UInt64, _ plain: UnsafeMutableRawBufferPointer, key: BoxSharedKey, viaNextSend: Bool, now: Double,
+        random: inout R
+    ) {
+        let innerKey = BoxPublicKey(bytes: Array(plain[0..<32]))!
+        current = next
+        next = innerKey
+        remoteKeySeq &+= 1
+        advanceLocalKeys(random: &random)
+        fixShared(recvNonce: n, sendNonce: 0, knownRecvShared: viaNextSend ? .some(key) : nil)
+        rotated = now
     }
 }
 

@@ -17,7 +17,7 @@ extension SessionManager {
 
     /// SEND's steady state: reserves one TRAFFIC message of `dataLength` bytes of data to `remote`.
     public mutating func sealTraffic(to remote: PublicKey, dataLength: Int, now: Double) -> SealResult {
-        guard dataLength <= SessionConstants.mtu else {
+        guard dataLength <= mtu else {
             counters.refusedOversize += 1
             return .dropped
         }

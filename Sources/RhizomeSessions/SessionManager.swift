@@ -10,7 +10,7 @@ public enum SessionAction: Sendable, Equatable {
 }
 
 public enum SessionError: Error, Equatable, Sendable {
-    /// SEND refused: `data` is longer than `SessionConstants.mtu` (53050).
+    /// SEND refused: `data` is longer than the manager's `mtu` (0.4: 53050, 0.5: 130914).
     case oversized(Int)
 }
 
@@ -35,7 +35,8 @@ public struct SessionCounters: Sendable, Equatable {
     public var ignoredOldHandshake = 0
     /// TRAFFIC too short, not parseable.
     public var droppedMalformedTraffic = 0
-    /// TRAFFIC in the ordinary case with a nonce not above `recvNonce`.
+    /// TRAFFIC with a nonce not above its row's high-water mark (0.4: the ordinary row only).
+    /// In 0.5 the next rows also count here.
     public var droppedReplayedTraffic = 0
     /// TRAFFIC that made us send an INIT (unknown key indices, failed authentication).
     public var trafficTriggeringInit = 0
@@ -57,8 +58,10 @@ public struct SessionCounters: Sendable, Equatable {
 
 /// ironwood's encrypted layer (`encrypted/`, spec sessions-and-ipv6.md §4) as a sans-IO state
 /// machine: per-remote-key sessions, the INIT/ACK handshake, TRAFFIC boxes and the key ratchet,
-/// implemented exactly as ironwood ec61cea does it (including the 60 s rotation throttle, which
-/// also gates the ordinary-case `recvNonce` update; §4.9).
+/// implemented exactly as ironwood does it in the chosen `version`: ec61cea for 0.4 (the 60 s
+/// rotation throttle also gates the ordinary-case `recvNonce` update; §4.9), 743fe2f for 0.5
+/// (strict per-row nonce high-water marks, the throttle only on ROTATE, a larger MTU; v05 spec
+/// §4.2, §4.3). Messages and the handshake are the same in both.
 ///
 /// Entry points take `now` (monotonic seconds). INIT/ACK `seq` is Unix seconds, taken as
 /// `unixTime - now(at init) + now`, so it never goes backwards. Randomness comes from the injected
@@ -80,6 +83,10 @@ public struct SessionManager: Sendable {
 
     public let maxSessions: Int
     public let maxBuffers: Int
+    /// The ironwood generation whose RECEIVE rules and MTU apply.
+    public let version: ProtocolVersion
+    /// Largest `data` a SEND accepts (`SessionConstants.mtu(version)`).
+    public let mtu: Int
 
     var sessions: [PublicKey: Session] = [:]
     var buffers: [PublicKey: PendingInit] = [:]
@@ -94,9 +101,10 @@ public struct SessionManager: Sendable {
     /// - Parameters:
     ///   - unixTime: the wall-clock Unix time at monotonic time `now`.
     ///   - random: source of every session and one-time key pair.
+    ///   - version: 0.4 (ironwood ec61cea) or 0.5 (743fe2f) receive rules and MTU.
     public init(
         keys: SigningKeyPair, now: Double, unixTime: Double, random: any RandomSource & Sendable,
-        maxSessions: Int = 65536, maxBuffers: Int = 65536
+        maxSessions: Int = 65536, maxBuffers: Int = 65536, version: ProtocolVersion = .v04
     ) {
         precondition(maxSessions > 0 && maxBuffers > 0)
         self.keys = keys
@@ -105,6 +113,8 @@ public struct SessionManager: Sendable {
         self.random = random
         self.maxSessions = maxSessions
         self.maxBuffers = maxBuffers
+        self.version = version
+        self.mtu = SessionConstants.mtu(version)
     }
 
     public mutating func takeActions() -> [SessionAction] {
@@ -155,9 +165,9 @@ public struct SessionManager: Sendable {
     // MARK: sending
 
     /// SEND(remoteKey, data): encrypt to an existing session, or buffer `data` (replacing any
-    /// earlier pending packet) and send an INIT. Throws, sending nothing, if `data` exceeds 53050 bytes.
+    /// earlier pending packet) and send an INIT. Throws, sending nothing, if `data` exceeds `mtu`.
     public mutating func send(to remote: PublicKey, data: UnsafeRawBufferPointer, now: Double) throws(SessionError) {
-        guard data.count <= SessionConstants.mtu else {
+        guard data.count <= mtu else {
             counters.refusedOversize += 1
             throw .oversized(data.count)
         }
@@ -313,7 +323,7 @@ public struct SessionManager: Sendable {
             sendHandshake(SessionConstants.typeInit, h, to: remote, remoteStatic: BoxPublicKey(ed25519: remote))
             return nil
         }
-        switch sessions.values[index].receive(msg, into: output, now: now, random: &random) {
+        switch sessions.values[index].receive(msg, into: output, now: now, version: version, random: &random) {
         case .deliver(let range):
             return range
         case .sendInit:

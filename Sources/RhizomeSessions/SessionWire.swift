@@ -15,14 +15,29 @@ public enum SessionConstants {
     public static let trafficMinimumSize = 1 + 1 + 1 + 1 + 16 + 32
     /// Largest TRAFFIC overhead: the minimum plus 9 more bytes for each uvarint.
     public static let trafficMaximumOverhead = trafficMinimumSize + 3 * 9
-    /// Largest `data` a SEND accepts: the network MTU minus the worst-case TRAFFIC overhead (53050).
+    /// Largest `data` a SEND accepts in 0.4: the network MTU minus the worst-case TRAFFIC overhead (53050).
     public static let mtu = Constants.networkMTU - trafficMaximumOverhead
+    /// 0.5's network-layer MTU (v05 spec §4.2): ironwood's peer frame limit 131070 (yggdrasil
+    /// sets 2 × 65535) minus a traffic frame header with empty paths (type, two path
+    /// terminators, two keys, 10-byte watermark, payload type: 77 bytes).
+    public static let networkMTU05 = 2 * 65535 - 77
+    /// Largest `data` a SEND accepts in 0.5 (130914).
+    public static let mtu05 = networkMTU05 - trafficMaximumOverhead
+
+    /// Largest `data` a SEND accepts in `version`.
+    public static func mtu(_ version: ProtocolVersion) -> Int {
+        switch version {
+        case .v04: mtu
+        case .v05: mtu05
+        }
+    }
 
     /// A session not used (send, successful receive, accepted update) for this long is deleted.
     public static let sessionTimeout: Double = 60
     /// A pending-init buffer lives this long after the last packet was buffered.
     public static let bufferTimeout: Double = 60
-    /// Success actions of RECEIVE (rotation, recvNonce) run at most once per this interval.
+    /// 0.4: success actions of RECEIVE (rotation, recvNonce) run at most once per this interval.
+    /// 0.5: ROTATE runs at most once per this interval.
     public static let rotationThrottle: Double = 60
 }
 

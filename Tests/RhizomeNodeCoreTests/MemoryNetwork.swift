@@ -81,7 +81,7 @@ struct MemoryNetwork {
         nodes = (0..<count).map { i in
             let keys = SigningKeyPair.generate(using: &random)
             let router = Router(keys: keys, now: 0, unixTime: 1_800_000_000, setupSeqStart: UInt64(i) << 32)
-            var core = NodeCore(router: router, keys: keys, now: 0, unixTime: 1_800_000_000,
+            var core = NodeCore(router: router, version: .v04, keys: keys, now: 0, unixTime: 1_800_000_000,
                                 random: SeededRandom(seed: seed &+ UInt64(i) &+ 1))
             core.ipv6.setMTU(65535)
             return core

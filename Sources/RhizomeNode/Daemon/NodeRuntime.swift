@@ -63,7 +63,7 @@ final class NodeRuntime<R: RoutingLayer>: NodeRuntimeHandle, NodeIO {
         var wall = timespec()
         clock_gettime(CLOCK_REALTIME, &wall)
         let unix = Double(wall.tv_sec) + Double(wall.tv_nsec) / 1e9
-        core = NodeCore(router: makeRouter(keys, unix), keys: keys, now: 0, unixTime: unix, random: SystemRandom())
+        core = NodeCore(router: makeRouter(keys, unix), version: version, keys: keys, now: 0, unixTime: unix, random: SystemRandom())
     }
 
     deinit { scratch.deallocate() }
