@@ -1,3 +1,4 @@
+import RhizomeCore
 import RhizomeCrypto
 
 /// One `MulticastInterfaces` element: which interfaces take part in link-local discovery.
@@ -12,15 +13,23 @@ public struct MulticastInterfaceConfig: Equatable, Sendable {
     public var port: UInt16
     /// Link priority for links made on this interface (lower is preferred).
     public var priority: UInt8
+    /// 0.5: shared secret mixed into beacons and link handshakes on these interfaces; empty = none.
+    /// At most `MulticastInterfaceConfig.maxPasswordBytes` bytes of UTF-8.
+    public var password: String
 
-    public init(regex: String, beacon: Bool, listen: Bool, port: UInt16 = 0, priority: UInt8 = 0) {
+    public static let maxPasswordBytes = 64
+
+    public init(regex: String, beacon: Bool, listen: Bool, port: UInt16 = 0, priority: UInt8 = 0, password: String = "") {
         self.regex = regex; self.beacon = beacon; self.listen = listen; self.port = port; self.priority = priority
+        self.password = password
     }
 }
 
 /// The node's configuration, with yggdrasil 0.4.7's field names, types and Linux defaults, so an
 /// existing yggdrasil.conf (JSON or HJSON) loads as it is.
 public struct NodeConfig: Equatable, Sendable {
+    /// Which protocol generation the whole node speaks; a config without the field means 0.5.
+    public var protocolVersion: ProtocolVersion = .default
     public var peers: [String] = []
     /// Interface name → peer URIs dialled from that interface (kept in file order).
     public var interfacePeers: [(interface: String, peers: [String])] = []

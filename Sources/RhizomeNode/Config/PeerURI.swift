@@ -15,6 +15,10 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
     public var pinnedKeys: [[UInt8]]
     public var priority: UInt8
     public var sni: String?
+    /// 0.5 `?password=`: shared secret for the link handshake (BLAKE2b key); empty = none.
+    public var password: [UInt8]
+    /// 0.5 `?maxbackoff=`: the longest wait between redials, in seconds; nil = the default.
+    public var maxBackoff: Double?
     /// The text as given, for logs and the admin API.
     public var original: String
 
@@ -77,6 +81,8 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         pinnedKeys = []
         priority = 0
         sni = nil
+        password = []
+        maxBackoff = nil
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = Self.percentDecode(String(kv[0]))
@@ -94,12 +100,26 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
             case "sni":
                 guard scheme == .tls else { throw fail("sni= applies to tls:// only") }
                 sni = value
+            case "password":
+                let bytes = Array(value.utf8)
+                guard bytes.count <= Self.maxPasswordBytes else { throw fail("invalid password supplied") }
+                password = bytes
+            case "maxbackoff":
+                guard let d = GoDuration.seconds(value), d >= Self.minimumMaxBackoff else {
+                    throw fail("max backoff duration invalid")
+                }
+                maxBackoff = d
             default:
                 // Unknown options are ignored, as 0.4.7 ignores them (later versions add some).
                 break
             }
         }
     }
+
+    /// 0.5.12 refuses longer link passwords (BLAKE2b keys are at most 64 bytes).
+    public static let maxPasswordBytes = 64
+    /// 0.5.12 refuses a `maxbackoff` below 30 seconds.
+    public static let minimumMaxBackoff: Double = 30
 
     static func splitHostPort(_ s: String, fail: (String) -> ParseError) throws -> (String, UInt16) {
         var host: String
