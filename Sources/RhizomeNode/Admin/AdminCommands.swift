@@ -70,6 +70,51 @@ extension Daemon {
         }
     }
 
+    /// The remote debug requests: getSelf, getPeers, and the version's table (0.4 `debug_remoteGetDHT`,
+    /// 0.5 `debug_remoteGetTree`; the same message types). Answers as both versions print them.
+    static func registerRemoteDebugCommands(_ admin: AdminServer, runtime: NodeRuntimeHandle, tableCommand: String) {
+        for (name, kind) in [("debug_remoteGetSelf", ProtoHandler.Kind.debugSelf), ("debug_remoteGetPeers", .debugPeers), (tableCommand, .debugTable)] {
+            admin.register(name, "Debug use only", fields: ["key"]) { args in
+                guard let proto = runtime.proto else { return admin.eventLoop.makeFailedFuture(AdminError(message: "not running")) }
+                guard case .string(let hex)? = args["key"], let key = PublicKey(hex: hex) else {
+                    return admin.eventLoop.makeFailedFuture(AdminError(message: "key must be 64 hex digits"))
+                }
+                return proto.request(kind, to: key).flatMapThrowing { body in
+                    let inner: JSONValue
+                    if kind == .debugSelf {
+                        guard let text = String(validating: body, as: UTF8.self), let v = try? HJSONParser.parse(text, strict: true) else {
+                            throw AdminError(message: "the remote node's answer is not valid JSON")
+                        }
+                        inner = v
+                    } else {
+                        var keys: [JSONValue] = []
+                        var i = 0
+                        while i + 32 <= body.count {
+                            keys.append(.string(PublicKey(bytes: body[i..<i + 32])!.hex))
+                            i += 32
+                        }
+                        inner = keys.isEmpty ? .object(JSONObject()) : .object(JSONObject([("keys", .array(keys))]))
+                    }
+                    return .object(JSONObject([(Address(key: key).description, inner)]))
+                }
+            }
+        }
+
+    }
+
+    /// `getCounters`: the router's counters (version-specific) with the other layers' and the links'.
+    static func countersReply(router: JSONValue, runtime: NodeRuntimeHandle, links: LinkManager) -> JSONValue {
+        .object(JSONObject([
+            ("router", router),
+            ("sessions", counterObject(runtime.sessions.counters)),
+            ("ipv6", counterObject(runtime.ipv6.counters)),
+            ("links", .object(JSONObject([
+                ("open", .int(links.allLinks.count)),
+                ("droppedTrafficSendBufferFull", .int(links.allLinks.reduce(UInt64(0)) { $0 &+ ($1.handler?.droppedTraffic ?? 0) })),
+            ]))),
+        ]))
+    }
+
     /// Resolves the target (a key, or an address/subnet through a key lookup), then times a
     /// remote getSelf request, which every 0.4.7 node answers. The first request opens the
     /// session; the second is the one timed.

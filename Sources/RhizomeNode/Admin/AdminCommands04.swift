@@ -62,44 +62,11 @@ extension Daemon {
             return .object(JSONObject([("paths", .array(entries))]))
         }
 
-        for (name, kind) in [("debug_remoteGetSelf", ProtoHandler.Kind.debugSelf), ("debug_remoteGetPeers", .debugPeers), ("debug_remoteGetDHT", .debugTable)] {
-            admin.register(name, "Debug use only", fields: ["key"]) { args in
-                guard let proto = runtime.proto else { return admin.eventLoop.makeFailedFuture(AdminError(message: "not running")) }
-                guard case .string(let hex)? = args["key"], let key = PublicKey(hex: hex) else {
-                    return admin.eventLoop.makeFailedFuture(AdminError(message: "key must be 64 hex digits"))
-                }
-                return proto.request(kind, to: key).flatMapThrowing { body in
-                    let inner: JSONValue
-                    if kind == .debugSelf {
-                        guard let text = String(validating: body, as: UTF8.self), let v = try? HJSONParser.parse(text, strict: true) else {
-                            throw AdminError(message: "the remote node's answer is not valid JSON")
-                        }
-                        inner = v
-                    } else {
-                        var keys: [JSONValue] = []
-                        var i = 0
-                        while i + 32 <= body.count {
-                            keys.append(.string(PublicKey(bytes: body[i..<i + 32])!.hex))
-                            i += 32
-                        }
-                        inner = keys.isEmpty ? .object(JSONObject()) : .object(JSONObject([("keys", .array(keys))]))
-                    }
-                    return .object(JSONObject([(Address(key: key).description, inner)]))
-                }
-            }
-        }
+        registerRemoteDebugCommands(admin, runtime: runtime, tableCommand: "debug_remoteGetDHT")
 
         // Beyond 0.4.7: what each layer dropped and why, for operators and tests.
         admin.register("getCounters", "Show packet and message counters by layer (rhizome only)") { _ in
-            .object(JSONObject([
-                ("router", Self.counterObject(runtime.router.counters)),
-                ("sessions", Self.counterObject(runtime.sessions.counters)),
-                ("ipv6", Self.counterObject(runtime.ipv6.counters)),
-                ("links", .object(JSONObject([
-                    ("open", .int(links.allLinks.count)),
-                    ("droppedTrafficSendBufferFull", .int(links.allLinks.reduce(UInt64(0)) { $0 &+ ($1.handler?.droppedTraffic ?? 0) })),
-                ]))),
-            ]))
+            countersReply(router: counterObject(runtime.router.counters), runtime: runtime, links: links)
         }
 
         // Beyond 0.4.7: the spanning tree as this node sees it (for `rhizomectl tree`).

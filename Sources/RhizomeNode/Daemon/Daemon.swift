@@ -33,19 +33,37 @@ public final class Daemon {
                                 allowedKeys: Set((config.allowedPublicKeys ?? []).compactMap(PublicKey.init(hex:))),
                                 tls: { try TLSIdentity(keys: keys) }, log: logger)
         self.links = links
-        let runtime04 = NodeRuntime(eventLoop: loop, keys: keys, version: .v04, log: logger) { keys, unixTime in
-            var seed = SystemRandom()
-            return Router(keys: keys, now: 0, unixTime: unixTime, setupSeqStart: seed.next() >> 1)
-        }
-        runtime = runtime04
-        attachRouter = { daemon, proto, admin in
-            proto.selfDocument = { [weak runtime04] in
-                let coords = "[" + (runtime04?.router.coords ?? []).map(String.init).joined(separator: " ") + "]"
-                return .object(JSONObject([("coords", .string(coords)), ("key", .string(keys.publicKey.hex))]))
+        switch config.protocolVersion {
+        case .v04:
+            let runtime04 = NodeRuntime(eventLoop: loop, keys: keys, version: .v04, log: logger) { keys, unixTime in
+                var seed = SystemRandom()
+                return Router(keys: keys, now: 0, unixTime: unixTime, setupSeqStart: seed.next() >> 1)
             }
-            proto.peerKeys = { [weak runtime04] in runtime04?.router.peerStatus.map(\.key) ?? [] }
-            proto.tableKeys = { [weak runtime04] in runtime04?.router.dhtEntries.map(\.key) ?? [] }
-            if let admin { Daemon.registerAdminCommands04(admin, runtime: runtime04, links: links, keys: keys) }
+            runtime = runtime04
+            attachRouter = { daemon, proto, admin in
+                proto.selfDocument = { [weak runtime04] in
+                    let coords = "[" + (runtime04?.router.coords ?? []).map(String.init).joined(separator: " ") + "]"
+                    return .object(JSONObject([("coords", .string(coords)), ("key", .string(keys.publicKey.hex))]))
+                }
+                proto.peerKeys = { [weak runtime04] in runtime04?.router.peerStatus.map(\.key) ?? [] }
+                proto.tableKeys = { [weak runtime04] in runtime04?.router.dhtEntries.map(\.key) ?? [] }
+                if let admin { Daemon.registerAdminCommands04(admin, runtime: runtime04, links: links, keys: keys) }
+            }
+        case .v05:
+            let runtime05 = NodeRuntime(eventLoop: loop, keys: keys, version: .v05, log: logger) { keys, unixTime in
+                Router05(keys: keys, now: 0, unixTime: unixTime, random: SystemRandom())
+            }
+            runtime = runtime05
+            attachRouter = { daemon, proto, admin in
+                // 0.5.12 answers with routing_entries as a string.
+                proto.selfDocument = { [weak runtime05] in
+                    .object(JSONObject([("key", .string(keys.publicKey.hex)),
+                                        ("routing_entries", .string("\(runtime05?.router.routingEntries ?? 0)"))]))
+                }
+                proto.peerKeys = { [weak runtime05] in runtime05?.router.peerStatus.map(\.key) ?? [] }
+                proto.tableKeys = { [weak runtime05] in runtime05?.router.treeEntries.map(\.key) ?? [] }
+                if let admin { Daemon.registerAdminCommands05(admin, runtime: runtime05, links: links, keys: keys) }
+            }
         }
         links.events = runtime
         links.multicastAllowedKeys = Set(config.multicastAllowedPublicKeys.compactMap(PublicKey.init(hex:)))
@@ -55,7 +73,7 @@ public final class Daemon {
     public func start() throws {
         let proto = ProtoHandler(eventLoop: links.eventLoop, localKey: keys.publicKey,
                                  nodeInfo: NodeInfo.document(config: config.nodeInfo, privacy: config.nodeInfoPrivacy),
-                                 maxPayload: IPv6Layer.maximumMTU)
+                                 maxPayload: IPv6Layer.maximumMTU(runtime.version))
         let runtime = self.runtime
         proto.sendToKey = { [weak runtime] key, data in runtime?.sendSession(data, to: key) }
         try startTUN()

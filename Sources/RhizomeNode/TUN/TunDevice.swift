@@ -14,7 +14,7 @@ public final class TunDevice {
     public private(set) var mtu: Int
 
     /// The largest IPv6 packet the network carries: the core MTU of 0.4.7, and of 0.5.
-    public static func maximumMTU(_ version: ProtocolVersion) -> Int { version == .v04 ? 53049 : 65535 }
+    public static func maximumMTU(_ version: ProtocolVersion) -> Int { IPv6Layer.maximumMTU(version) }
     public static let minimumMTU = 1280
     public let maximumMTU: Int
 
