@@ -58,10 +58,10 @@ final class MemoryIO: NodeIO {
 /// Nodes joined by in-memory links; `pump` delivers queued frames until the network is quiet.
 /// Frames go through `NodeCore.linkFrame`, the data path (which hands non-traffic frames to the
 /// general path), unless `generalPathOnly` is set.
-struct MemoryNetwork {
+struct MemoryNetwork<R: RoutingLayer> {
     struct End: Hashable { var node: Int; var link: LinkID }
 
-    var nodes: [NodeCore<Router>]
+    var nodes: [NodeCore<R>]
     let ios: [MemoryIO]
     var wires: [End: End] = [:]
     var now: Double = 0
@@ -76,19 +76,20 @@ struct MemoryNetwork {
     var comparedTypes: [UInt8: Int] = [:]
     var comparedTUNWrites = 0
 
-    init(count: Int, seed: UInt64) {
+    /// - Parameter makeRouter: the routing layer of node `i` with its keys, at time 0 and Unix time
+    ///   `MemoryNetwork.unixTime`.
+    init(count: Int, seed: UInt64, version: ProtocolVersion, makeRouter: (Int, SigningKeyPair) -> R) {
         var random = SeededRandom(seed: seed)
         nodes = (0..<count).map { i in
             let keys = SigningKeyPair.generate(using: &random)
-            let router = Router(keys: keys, now: 0, unixTime: 1_800_000_000, setupSeqStart: UInt64(i) << 32)
-            var core = NodeCore(router: router, version: .v04, keys: keys, now: 0, unixTime: 1_800_000_000,
-                                random: SeededRandom(seed: seed &+ UInt64(i) &+ 1))
+            var core = NodeCore(router: makeRouter(i, keys), version: version, keys: keys, now: 0,
+                                unixTime: MemoryNetworkClock.unixTime, random: SeededRandom(seed: seed &+ UInt64(i) &+ 1))
             core.ipv6.setMTU(65535)
             return core
         }
         ios = (0..<count).map { _ in MemoryIO() }
-        scratch = .allocate(byteCount: NodeCore<Router>.scratchSize, alignment: 16)
-        inFlight = .allocate(byteCount: 65536, alignment: 16)
+        scratch = .allocate(byteCount: NodeCore<R>.scratchSize, alignment: 16)
+        inFlight = .allocate(byteCount: R.maxFrameLength, alignment: 16)
     }
 
     func free() {
@@ -173,6 +174,28 @@ struct MemoryNetwork {
     }
 
     func address(_ i: Int) -> IPv6Bytes { Address(key: nodes[i].localKey).bytes }
+}
+
+enum MemoryNetworkClock {
+    static let unixTime: Double = 1_800_000_000
+}
+
+extension MemoryNetwork where R == Router {
+    /// 0.4.7 nodes.
+    init(count: Int, seed: UInt64) {
+        self.init(count: count, seed: seed, version: .v04) { i, keys in
+            Router(keys: keys, now: 0, unixTime: MemoryNetworkClock.unixTime, setupSeqStart: UInt64(i) << 32)
+        }
+    }
+}
+
+extension MemoryNetwork where R == Router05 {
+    /// 0.5 nodes.
+    init(count05: Int, seed: UInt64) {
+        self.init(count: count05, seed: seed, version: .v05) { i, keys in
+            Router05(keys: keys, now: 0, unixTime: MemoryNetworkClock.unixTime, random: SeededRandom(seed: seed &* 31 &+ UInt64(i)))
+        }
+    }
 }
 
 /// An IPv6 packet (version 6, next header 59 "no next header") from `src` to `dst`.
