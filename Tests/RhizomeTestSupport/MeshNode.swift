@@ -1,12 +1,18 @@
 import Foundation
 
 /// One node of either implementation running in a lab host, with a config written for the test.
+/// `generation` picks the protocol: for yggdrasil the binary (Debian's 0.4.7 or 0.5.12 under
+/// /opt), for rhizome the config's `ProtocolVersion`, always written out so a test keeps testing
+/// the protocol it names when rhizome's default changes.
 public final class MeshNode: @unchecked Sendable {
     public enum Implementation: String, Sendable { case rhizome, yggdrasil }
+    /// The protocol generation a node speaks; the raw value is rhizome's `ProtocolVersion`.
+    public enum Generation: String, Sendable { case v04 = "0.4", v05 = "0.5" }
 
     public let lab: NetworkLab
     public let host: NetworkLab.Host
     public let implementation: Implementation
+    public let generation: Generation
     public let name: String
     public let configPath: String
     public let adminSocket: String
@@ -17,35 +23,63 @@ public final class MeshNode: @unchecked Sendable {
 
     /// - Parameters:
     ///   - listen: listener URIs; peers: peer URIs; tun: create a TUN interface.
+    ///   - generation: the protocol; 0.4 (the default) keeps the 0.4.7 interop tests as they were.
+    ///   - multicastPassword: the multicast interface `Password` (0.5 only; nil leaves it out).
     public init(lab: NetworkLab, host: NetworkLab.Host, _ implementation: Implementation, name: String,
+                generation: Generation = .v04,
                 listen: [String] = [], peers: [String] = [], tun: Bool = false, multicast: Bool = false,
-                extra: [String: Any] = [:]) throws {
+                multicastPassword: String? = nil, extra: [String: Any] = [:]) throws {
         self.lab = lab
         self.host = host
         self.implementation = implementation
+        self.generation = generation
         self.name = name
         self.listens = !listen.isEmpty
-        let program = implementation == .rhizome ? Subprocess.rhizome : (Yggdrasil.path ?? "/usr/sbin/yggdrasil")
+        let program = Self.program(implementation, generation)
         let generated = try Subprocess.run(program, ["-genconf", "-json"])
-        var config = try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as! [String: Any]
+        guard var config = try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any] else {
+            throw NetworkLab.LabError(message: "\(program) -genconf -json: \(generated.stdout) \(generated.stderr)")
+        }
         adminSocket = lab.directory + "/\(name).sock"
         config["Listen"] = listen
         config["Peers"] = peers
-        config["MulticastInterfaces"] = multicast
-            ? [["Regex": ".*", "Beacon": true, "Listen": true, "Port": 0, "Priority": 0] as [String: Any]]
-            : [Any]()
+        var element: [String: Any] = ["Regex": ".*", "Beacon": true, "Listen": true, "Port": 0, "Priority": 0]
+        if let multicastPassword { element["Password"] = multicastPassword }
+        config["MulticastInterfaces"] = multicast ? [element] : [Any]()
+        if implementation == .rhizome { config["ProtocolVersion"] = generation.rawValue }
         for (k, v) in extra { config[k] = v }
         config["IfName"] = tun ? "auto" : "none"
         config["AdminListen"] = "unix://\(adminSocket)"
-        publicKey = config["PublicKey"] as! String
+        // 0.5 configs carry no PublicKey: it is the second half of the 64-byte private key.
+        if let key = config["PublicKey"] as? String {
+            publicKey = key
+        } else if let secret = config["PrivateKey"] as? String, secret.count == 128 {
+            publicKey = String(secret.suffix(64))
+        } else {
+            throw NetworkLab.LabError(message: "no key in the generated config of \(program)")
+        }
         configPath = lab.directory + "/\(name).json"
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted]).write(to: URL(fileURLWithPath: configPath))
         address = try Subprocess.run(program, ["-useconffile", configPath, "-address"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    public var program: String {
-        implementation == .rhizome ? Subprocess.rhizome : (Yggdrasil.path ?? "/usr/sbin/yggdrasil")
+    public var program: String { Self.program(implementation, generation) }
+
+    static func program(_ implementation: Implementation, _ generation: Generation) -> String {
+        switch (implementation, generation) {
+        case (.rhizome, _): return Subprocess.rhizome
+        case (.yggdrasil, .v04): return Yggdrasil.path ?? "/usr/sbin/yggdrasil"
+        case (.yggdrasil, .v05): return Yggdrasil05.path
+        }
     }
+
+    /// The yggdrasilctl of the node's generation (0.5.12's for 0.5 nodes of either implementation).
+    public var yggdrasilctl: String {
+        generation == .v05 ? Yggdrasil05.ctlPath : (Subprocess.which("yggdrasilctl") ?? "/usr/sbin/yggdrasilctl")
+    }
+
+    /// The daemon process is running (a negative check means nothing if a daemon died).
+    public var isRunning: Bool { process?.isRunning == true }
 
     /// The node's routed /64, e.g. `301:7559:82d9:4a84::/64`.
     public var subnet: String {
@@ -87,10 +121,10 @@ public final class MeshNode: @unchecked Sendable {
 
     public var log: String { lab.logText(name) }
 
-    /// `yggdrasilctl -json` against this node's admin socket (either implementation).
+    /// `yggdrasilctl -json` against this node's admin socket (either implementation). yggdrasilctl
+    /// exits 0 even when it cannot connect, so only a JSON object counts as an answer.
     public func ctl(_ args: [String]) throws -> [String: Any] {
-        let r = try Subprocess.run(Subprocess.which("yggdrasilctl") ?? "/usr/sbin/yggdrasilctl",
-                                   ["-json", "-endpoint", "unix://\(adminSocket)"] + args, timeout: 10)
+        let r = try Subprocess.run(yggdrasilctl, ["-json", "-endpoint", "unix://\(adminSocket)"] + args, timeout: 10)
         guard let obj = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
             throw NetworkLab.LabError(message: "yggdrasilctl \(args): \(r.stdout) \(r.stderr)")
         }
@@ -101,6 +135,21 @@ public final class MeshNode: @unchecked Sendable {
     public func peerKeys() -> [String] {
         guard let obj = try? ctl(["getPeers"]), let peers = obj["peers"] as? [[String: Any]] else { return [] }
         return peers.compactMap { $0["key"] as? String }
+    }
+
+    /// getPeers entries (0.5 lists configured peers that are down too, with an empty key).
+    public func peerEntries() -> [[String: Any]] {
+        guard let obj = try? ctl(["getPeers"]), let peers = obj["peers"] as? [[String: Any]] else { return [] }
+        return peers
+    }
+
+    /// Keys of the peers with a live link, as a set: 0.5 multicast makes two links per pair,
+    /// and 0.5's getPeers lists down peers (`"up": false`, key "").
+    public func linkedKeys() -> Set<String> {
+        Set(peerEntries().compactMap { p in
+            guard (p["up"] as? Bool) ?? true, let k = p["key"] as? String, !k.isEmpty else { return nil }
+            return k
+        })
     }
 
     /// Coordinates of each peer as this node sees them, by key.

@@ -50,14 +50,29 @@ public final class NetworkLab: @unchecked Sendable {
     /// Joins two hosts with a veth pair on subnet fd7a:<lab>:<link>::/64; returns their addresses.
     @discardableResult
     public func connect(_ a: Host, _ b: Host) throws -> (String, String) {
+        try connect(a, b, addresses: true)
+    }
+
+    /// Joins two hosts with a veth pair that carries only the kernel's link-local addresses
+    /// (for multicast discovery); returns the interface names on a and on b.
+    @discardableResult
+    public func connectLinkLocal(_ a: Host, _ b: Host) throws -> (String, String) {
+        try connect(a, b, addresses: false)
+        return (vethPairs[linkCount - 1].1, vethPairs[linkCount - 1].3)
+    }
+
+    @discardableResult
+    private func connect(_ a: Host, _ b: Host, addresses: Bool) throws -> (String, String) {
         linkCount += 1
         let l = linkCount
         let ifA = "\(id)a\(l)".suffix(15), ifB = "\(id)b\(l)".suffix(15)
         try Self.ip(["link", "add", String(ifA), "netns", a.namespace, "type", "veth", "peer", "name", String(ifB), "netns", b.namespace])
         let prefix = "fd7a:\(String(getpid() % 0xffff, radix: 16)):\(l)::"
-        let addrA = prefix + "1", addrB = prefix + "2"
-        try Self.ip(["-n", a.namespace, "addr", "add", addrA + "/64", "dev", String(ifA), "nodad"])
-        try Self.ip(["-n", b.namespace, "addr", "add", addrB + "/64", "dev", String(ifB), "nodad"])
+        let addrA = addresses ? prefix + "1" : "", addrB = addresses ? prefix + "2" : ""
+        if addresses {
+            try Self.ip(["-n", a.namespace, "addr", "add", addrA + "/64", "dev", String(ifA), "nodad"])
+            try Self.ip(["-n", b.namespace, "addr", "add", addrB + "/64", "dev", String(ifB), "nodad"])
+        }
         try Self.ip(["-n", a.namespace, "link", "set", String(ifA), "up"])
         try Self.ip(["-n", b.namespace, "link", "set", String(ifB), "up"])
         vethPairs.append((a.namespace, String(ifA), b.namespace, String(ifB)))

@@ -76,6 +76,17 @@ public enum Yggdrasil {
     public static var available: Bool { path != nil || required }
 }
 
+/// yggdrasil 0.5.12 (Debian's package from bookworm-backports, unpacked beside 0.4.7 by
+/// Scripts/deps.sh). `RHIZOME_YGGDRASIL05_DIR` points at another directory holding both programs.
+public enum Yggdrasil05 {
+    static let directory = ProcessInfo.processInfo.environment["RHIZOME_YGGDRASIL05_DIR"] ?? "/opt/yggdrasil-0.5.12/usr/sbin"
+    public static let path = directory + "/yggdrasil"
+    public static let ctlPath = directory + "/yggdrasilctl"
+    public static var installed: Bool {
+        FileManager.default.isExecutableFile(atPath: path) && FileManager.default.isExecutableFile(atPath: ctlPath)
+    }
+}
+
 public func temporaryFile(_ contents: String, suffix: String = ".conf") throws -> String {
     let path = NSTemporaryDirectory() + "rhizome-test-\(UUID().uuidString)\(suffix)"
     try contents.write(toFile: path, atomically: true, encoding: .utf8)
