@@ -13,10 +13,10 @@ struct Node {
     var other: [(from: PublicKey, data: [UInt8])] = []
     var key: PublicKey { sessions.localKey }
 
-    init(keys: SigningKeyPair, now: Double, unixTime: Double, seed: UInt64) {
-        sessions = SessionManager(keys: keys, now: now, unixTime: unixTime, random: SeededRandom(seed: seed))
-        ipv6 = IPv6Layer(keys: keys)
-        ipv6.setMTU(53049)
+    init(keys: SigningKeyPair, now: Double, unixTime: Double, seed: UInt64, version: ProtocolVersion = .v04) {
+        sessions = SessionManager(keys: keys, now: now, unixTime: unixTime, random: SeededRandom(seed: seed), version: version)
+        ipv6 = IPv6Layer(keys: keys, version: version)
+        ipv6.setMTU(IPv6Layer.maximumMTU(version))
     }
 }
 
@@ -24,12 +24,18 @@ struct Node {
 enum NetMessage: Equatable {
     case standard(from: PublicKey, to: PublicKey, payload: [UInt8])
     case outOfBand(from: PublicKey, to: PublicKey, payload: [UInt8])
+    /// 0.5: a routing-layer path lookup for a partial key; the owner's path notify comes back at
+    /// once (not logged) and the requester's IPv6 layer learns the key.
+    case lookup(from: PublicKey, target: PublicKey)
 
     var from: PublicKey {
-        switch self { case .standard(let f, _, _), .outOfBand(let f, _, _): return f }
+        switch self { case .standard(let f, _, _), .outOfBand(let f, _, _), .lookup(let f, _): return f }
     }
     var payload: [UInt8] {
-        switch self { case .standard(_, _, let p), .outOfBand(_, _, let p): return p }
+        switch self {
+        case .standard(_, _, let p), .outOfBand(_, _, let p): return p
+        case .lookup: return []
+        }
     }
 }
 
@@ -45,8 +51,17 @@ struct Mesh {
 
     static let unixStart: Double = 1_700_000_000
 
-    init(_ keys: [SigningKeyPair]) {
-        nodes = keys.enumerated().map { Node(keys: $0.element, now: 0, unixTime: Mesh.unixStart, seed: UInt64($0.offset + 1)) }
+    init(_ keys: [SigningKeyPair], version: ProtocolVersion = .v04) {
+        nodes = keys.enumerated().map {
+            Node(keys: $0.element, now: 0, unixTime: Mesh.unixStart, seed: UInt64($0.offset + 1), version: version)
+        }
+    }
+
+    /// The node that owns `key`, or whose address or subnet lookup key it is.
+    func owner(of key: PublicKey) -> Int? {
+        nodes.firstIndex {
+            $0.key == key || Address(key: $0.key).partialKey.key == key || Subnet(key: $0.key).partialKey.key == key
+        }
     }
 
     func index(of key: PublicKey) -> Int? { nodes.firstIndex { $0.key == key } }
@@ -62,6 +77,8 @@ struct Mesh {
                     try? nodes[i].sessions.send(to: key, data: data, now: now)
                 case let .sendOutOfBand(to, payload):
                     emit(.outOfBand(from: nodes[i].key, to: to, payload: payload))
+                case let .lookup(partialKey):
+                    emit(.lookup(from: nodes[i].key, target: partialKey))
                 case let .writeToTUN(packet):
                     nodes[i].tun.append(packet)
                 }
@@ -101,11 +118,13 @@ struct Mesh {
                 settle(j)
             case let .outOfBand(from, to, payload):
                 // Routing ends at the node owning the key, or whose address/subnet lookup key it is.
-                guard let j = nodes.firstIndex(where: {
-                    $0.key == to || Address(key: $0.key).partialKey.key == to || Subnet(key: $0.key).partialKey.key == to
-                }) else { continue }
+                guard let j = owner(of: to) else { continue }
                 nodes[j].ipv6.handleOutOfBand(from: from, to: to, payload: payload, now: now)
                 settle(j)
+            case let .lookup(from, target):
+                guard let i = index(of: from), let j = owner(of: target) else { continue }
+                nodes[i].ipv6.learnKey(nodes[j].key, now: now)
+                settle(i)
             }
         }
     }

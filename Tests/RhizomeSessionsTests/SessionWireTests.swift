@@ -157,9 +157,11 @@ enum ArrayOutcome {
 }
 
 extension Session {
-    mutating func receiveArray(_ msg: UnsafeRawBufferPointer, now: Double, random: inout SeededRandom) -> ArrayOutcome {
+    mutating func receiveArray(
+        _ msg: UnsafeRawBufferPointer, now: Double, version: ProtocolVersion = .v04, random: inout SeededRandom
+    ) -> ArrayOutcome {
         var out = [UInt8](repeating: 0, count: msg.count)
-        let outcome = out.withUnsafeMutableBytes { receive(msg, into: $0, now: now, random: &random) }
+        let outcome = out.withUnsafeMutableBytes { receive(msg, into: $0, now: now, version: version, random: &random) }
         switch outcome {
         case .deliver(let range): return .deliver(Array(out[range]))
         case .sendInit: return .sendInit
