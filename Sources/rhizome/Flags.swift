@@ -18,6 +18,7 @@ extension RhizomeCommand {
         FlagSpec(name: "address", valueName: nil, help: "Print the IPv6 address the config's key gives and exit."),
         FlagSpec(name: "subnet", valueName: nil, help: "Print the routed /64 subnet the config's key gives and exit."),
         FlagSpec(name: "publickey", valueName: nil, help: "Print the config's public key and exit."),
+        FlagSpec(name: "exportkey", valueName: nil, help: "Print the config's private key as PEM (PKCS#8, for PrivateKeyPath) and exit."),
         FlagSpec(name: "logto", valueName: "dest", help: "Log to stdout, syslog or a file path.", defaultValue: "stdout"),
         FlagSpec(name: "loglevel", valueName: "level", help: "Log level: error, warn, info, debug or trace.", defaultValue: "info"),
         FlagSpec(name: "version", valueName: nil, help: "Print the build name and version and exit."),
@@ -35,6 +36,7 @@ extension RhizomeCommand {
         case "address": address = true
         case "subnet": subnet = true
         case "publickey": publickey = true
+        case "exportkey": exportkey = true
         case "logto": logto = value ?? logto
         case "loglevel": loglevel = value ?? loglevel
         case "version": version = true

@@ -5,7 +5,7 @@ import Glibc
 /// The usage line and the `-help` text, laid out as swift-argument-parser laid them out
 /// (wrapped to `COLUMNS` or the terminal's width, 80 otherwise) so the output is unchanged.
 enum HelpText {
-    static let abstract = "Rhizome: a decentralised, end-to-end encrypted IPv6 mesh router (wire-compatible with Yggdrasil 0.4.7)."
+    static let abstract = "Rhizome: a decentralised, end-to-end encrypted IPv6 mesh router (wire-compatible with Yggdrasil 0.5.12, or 0.4.7 with ProtocolVersion \"0.4\")."
 
     /// `rhizome [-genconf] ... [-logto <dest>] ...`
     static var usage: String {

@@ -6,7 +6,7 @@ import RhizomeNode
 import Glibc
 #endif
 
-/// The node daemon. Flags are spelled as yggdrasil 0.4.7 spells them (`-genconf`, `-useconffile F`,
+/// The node daemon. Flags are spelled as yggdrasil 0.5.12 spells them (`-genconf`, `-useconffile F`,
 /// …); the double-dash forms work too. The flags are listed in Flags.swift.
 @main
 struct RhizomeCommand {
@@ -19,6 +19,7 @@ struct RhizomeCommand {
     var address = false
     var subnet = false
     var publickey = false
+    var exportkey = false
     var logto = "stdout"
     var loglevel = "info"
     var version = false
@@ -92,8 +93,9 @@ struct RhizomeCommand {
         _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress!, $0.count) }
     }
 
-    /// The decision order of yggdrasil 0.4.7: -version; then -autoconf; then a config from
+    /// The decision order of yggdrasil 0.5.12: -version; then -autoconf; then a config from
     /// -useconffile/-useconf (with -normaliseconf printing it); then -genconf; otherwise usage.
+    /// With a config: -address, -subnet, -publickey, -exportkey print and exit; else the node runs.
     func execute() throws {
         if version {
             print("Build name: \(BuildInfo.name)")
@@ -109,7 +111,7 @@ struct RhizomeCommand {
             let loaded = try NodeConfig.load(bytes: bytes)
             config = loaded.config
             warnings = loaded.warnings
-            if normaliseconf || address || subnet || publickey {
+            if normaliseconf || address || subnet || publickey || exportkey {
                 for w in warnings { RhizomeCommand.printError("rhizome: warning: \(w)") }
             }
             if normaliseconf {
@@ -132,6 +134,11 @@ struct RhizomeCommand {
             if address { print(Address(key: keys.publicKey)) }
             if subnet { print(Subnet(key: keys.publicKey)) }
             if publickey { print(keys.publicKey.hex) }
+            return
+        }
+        if exportkey {
+            // 0.5.12 prints the PEM block and then an empty line.
+            print(PrivateKeyPEM.encode(keys))
             return
         }
         try runDaemon(config: config, keys: keys, warnings: warnings)

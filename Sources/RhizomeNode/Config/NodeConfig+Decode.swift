@@ -1,3 +1,4 @@
+import RhizomeCore
 import RhizomeCrypto
 
 extension NodeConfig {
@@ -8,11 +9,14 @@ extension NodeConfig {
         public var warnings: [String]
     }
 
-    /// Reads config text (JSON or HJSON) over the defaults, as yggdrasil 0.4.7 does: field names
-    /// match case-insensitively; missing fields keep their defaults (a missing `PrivateKey` means a
-    /// new random identity, with a warning). Unlike 0.4.7, every bad value is reported as a
-    /// `ConfigError` naming the field instead of a crash, and the values are validated.
-    public static func load<R: RandomSource>(bytes: [UInt8], random: inout R) throws -> Loaded {
+    /// Reads config text (JSON or HJSON) over the defaults, as yggdrasil does: field names match
+    /// case-insensitively; missing fields keep their defaults (a missing `PrivateKey` means a new
+    /// random identity, with a warning); `PrivateKeyPath` names a PEM file read here with
+    /// `readFile`. Unlike yggdrasil, every bad value is reported as a `ConfigError` naming the
+    /// field instead of a crash, and the values are validated. Links with a scheme this node does
+    /// not speak are warnings, not errors (see `unsupportedLinks`).
+    public static func load<R: RandomSource>(bytes: [UInt8], random: inout R,
+                                             readFile: (String) throws -> [UInt8] = ConfigSource.readFile) throws -> Loaded {
         let text = try decodeText(bytes)
         let root: JSONValue
         do {
@@ -28,12 +32,19 @@ extension NodeConfig {
         let generatedPublic = cfg.publicKey
         cfg.publicKey = nil
         var sawPrivateKey = false
+        // Read once the version is known: an error in 0.4 mode, ignored with a warning in 0.5.
+        var statedPublic: JSONValue = .null
 
         var seen = Set<String>()
         for (key, value) in obj.entries {
             let field = key.lowercased()
             seen.insert(field)
             switch field {
+            case "protocolversion": cfg.protocolVersion = try protocolVersion(value)
+            case "privatekeypath":
+                let path = value == .null ? "" : try string(value, field: "PrivateKeyPath")
+                cfg.privateKeyPath = path.isEmpty ? nil : path
+            case "loglookups": cfg.logLookups = try bool(value, field: "LogLookups")
             case "peers": cfg.peers = try stringArray(value, field: "Peers")
             case "interfacepeers": cfg.interfacePeers = try interfacePeers(value)
             case "listen": cfg.listen = value == .null ? nil : try stringArray(value, field: "Listen")
@@ -43,7 +54,7 @@ extension NodeConfig {
                 cfg.allowedPublicKeys = value == .null ? nil : try stringArray(value, field: "AllowedPublicKeys")
             case "multicastallowedpublickeys":
                 cfg.multicastAllowedPublicKeys = value == .null ? [] : try stringArray(value, field: "MulticastAllowedPublicKeys")
-            case "publickey": cfg.publicKey = value == .null ? nil : try string(value, field: "PublicKey")
+            case "publickey": statedPublic = value
             case "privatekey":
                 cfg.privateKey = try string(value, field: "PrivateKey")
                 sawPrivateKey = true
@@ -59,17 +70,62 @@ extension NodeConfig {
                 warnings.append("unknown config field \"\(key)\" ignored")
             }
         }
+        if let path = cfg.privateKeyPath {
+            // As 0.5.12: the file replaces any PrivateKey in the config.
+            let pem: [UInt8]
+            do { pem = try readFile(path) } catch let e as ConfigError {
+                throw ConfigError(field: "PrivateKeyPath", message: e.message)
+            }
+            guard let text = String(validating: pem, as: UTF8.self) else {
+                throw ConfigError(field: "PrivateKeyPath", message: "\(path): failed to parse PEM file (not text)")
+            }
+            do {
+                cfg.privateKey = try PrivateKeyPEM.decode(text).privateKeyHex
+            } catch let e as ConfigError {
+                throw ConfigError(field: "PrivateKeyPath", message: "\(path): \(e.message)")
+            }
+            sawPrivateKey = true
+        }
         if !sawPrivateKey {
             warnings.append("no PrivateKey in the config: this run uses a new random identity")
         }
+        switch cfg.protocolVersion {
+        case .v04:
+            cfg.publicKey = statedPublic == .null ? nil : try string(statedPublic, field: "PublicKey")
+        case .v05:
+            // 0.5 has no PublicKey field; a stale one is reported, not fatal.
+            let actual = try cfg.signingKeys().publicKey.hex
+            if statedPublic != .null && statedPublic.stringValue?.lowercased() != actual {
+                let shown = statedPublic.stringValue ?? statedPublic.brief
+                warnings.append("PublicKey \(shown) does not match the private key (whose public key is \(actual)); ignored")
+            }
+            cfg.publicKey = actual
+        }
         try cfg.validate()
         if cfg.publicKey == nil { cfg.publicKey = sawPrivateKey ? try cfg.signingKeys().publicKey.hex : generatedPublic }
+        for (field, link) in cfg.unsupportedLinks {
+            warnings.append("\(field) \(link.uri) skipped: \(link.reason)")
+        }
         return Loaded(config: cfg, warnings: warnings)
     }
 
     public static func load(bytes: [UInt8]) throws -> Loaded {
         var r = SystemRandom()
         return try load(bytes: bytes, random: &r)
+    }
+
+    static func protocolVersion(_ v: JSONValue) throws -> ProtocolVersion {
+        // HJSON reads an unquoted 0.5 as a number; take it too.
+        let text: String?
+        switch v {
+        case .string(let s): text = s
+        case .number(let n): text = n
+        default: text = nil
+        }
+        guard let t = text, let version = ProtocolVersion(rawValue: t) else {
+            throw ConfigError(field: "ProtocolVersion", message: "must be \"0.5\" or \"0.4\", found \(v.brief)")
+        }
+        return version
     }
 
     /// UTF-16 with a byte-order mark is converted (as 0.4.7 does); a UTF-8 BOM is skipped (0.4.7
@@ -96,7 +152,7 @@ extension NodeConfig {
     /// Checks every value a node would use, naming the field of the first bad one.
     public func validate() throws {
         let keys = try signingKeys()
-        if let stated = publicKey {
+        if protocolVersion == .v04, let stated = publicKey {
             guard let pk = PublicKey(hex: stated) else {
                 throw ConfigError(field: "PublicKey", message: "\"\(stated)\" is not a 64-character hex public key")
             }
@@ -128,6 +184,11 @@ extension NodeConfig {
             do { _ = try Regex(m.regex) } catch {
                 throw ConfigError(field: "MulticastInterfaces[\(i)].Regex", message: "\"\(m.regex)\" is not a valid regular expression")
             }
+            let size = m.password.utf8.count
+            if size > MulticastInterfaceConfig.maxPasswordBytes {
+                throw ConfigError(field: "MulticastInterfaces[\(i)].Password",
+                                  message: "is \(size) bytes; at most \(MulticastInterfaceConfig.maxPasswordBytes) are allowed")
+            }
         }
         if case .object = nodeInfo {
             let size = JSONWriter.write(nodeInfo, indent: nil).utf8.count
@@ -140,10 +201,11 @@ extension NodeConfig {
     /// NodeInfo larger than this is refused by 0.4.7 when it is served.
     public static let maxNodeInfoSize = 16384
 
+    /// A link the node cannot speak is not an error here (see `unsupportedLinks`).
     func checkURI(_ uri: String, field: String, role: PeerURI.Role) throws {
         do { _ = try PeerURI(uri, role: role) } catch let e as PeerURI.ParseError {
             throw ConfigError(field: field, message: "\(e)")
-        }
+        } catch is PeerURI.UnsupportedScheme {}
     }
 
     // MARK: typed field readers
@@ -207,6 +269,7 @@ extension NodeConfig {
                     let p = try unsigned(value, field: "\(field).Priority")
                     guard p <= 255 else { throw ConfigError(field: "\(field).Priority", message: "\(p) is out of range (0 to 255)") }
                     m.priority = UInt8(p)
+                case "password": m.password = try string(value, field: "\(field).Password")
                 default: break
                 }
             }

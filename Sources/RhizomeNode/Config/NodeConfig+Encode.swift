@@ -1,29 +1,48 @@
 extension NodeConfig {
-    /// The config as a JSON tree, in 0.4.7's field order.
+    /// The config as a JSON tree: `ProtocolVersion` first, then the field set and order of the
+    /// yggdrasil version it names (0.5.12's, or 0.4.7's with `PublicKey`), `AdminListen` kept.
     public func toJSON() -> JSONValue {
+        let v05 = protocolVersion == .v05
         var o = JSONObject()
+        o["ProtocolVersion"] = .string(protocolVersion.rawValue)
+        if v05 { keyFields(into: &o) }
         o["Peers"] = .array(peers.map(JSONValue.string))
         o["InterfacePeers"] = .object(JSONObject(interfacePeers.map { ($0.interface, .array($0.peers.map(JSONValue.string))) }))
         o["Listen"] = listen.map { .array($0.map(JSONValue.string)) } ?? .null
         o["AdminListen"] = .string(adminListen)
         o["MulticastInterfaces"] = .array(multicastInterfaces.map { m in
-            .object(JSONObject([
-                ("Regex", .string(m.regex)), ("Beacon", .bool(m.beacon)), ("Listen", .bool(m.listen)),
-                ("Port", .int(m.port)), ("Priority", .int(m.priority)),
-            ]))
+            var e = JSONObject([("Regex", .string(m.regex)), ("Beacon", .bool(m.beacon)), ("Listen", .bool(m.listen))])
+            // 0.5.12 omits a zero Port and Priority and always writes Password; 0.4.7 writes
+            // both numbers and has no Password (kept here only when set, so it is not lost).
+            if !v05 || m.port != 0 { e["Port"] = .int(m.port) }
+            if !v05 || m.priority != 0 { e["Priority"] = .int(m.priority) }
+            if v05 || !m.password.isEmpty { e["Password"] = .string(m.password) }
+            return .object(e)
         })
         o["AllowedPublicKeys"] = allowedPublicKeys.map { .array($0.map(JSONValue.string)) } ?? .null
-        // Written only when set, so a config without it reads exactly as 0.4.7's.
+        // Written only when set, so a config without it reads exactly as yggdrasil's.
         if !multicastAllowedPublicKeys.isEmpty {
             o["MulticastAllowedPublicKeys"] = .array(multicastAllowedPublicKeys.map(JSONValue.string))
         }
-        o["PublicKey"] = .string(publicKey ?? ((try? signingKeys().publicKey.hex) ?? ""))
-        o["PrivateKey"] = .string(privateKey)
+        if !v05 {
+            o["PublicKey"] = .string(publicKey ?? ((try? signingKeys().publicKey.hex) ?? ""))
+            keyFields(into: &o)
+        }
         o["IfName"] = .string(ifName)
         o["IfMTU"] = .int(ifMTU)
+        if logLookups { o["LogLookups"] = .bool(true) }
         o["NodeInfoPrivacy"] = .bool(nodeInfoPrivacy)
         o["NodeInfo"] = nodeInfo
         return .object(o)
+    }
+
+    /// `PrivateKeyPath` when set (the file holds the key), else `PrivateKey`.
+    private func keyFields(into o: inout JSONObject) {
+        if let path = privateKeyPath {
+            o["PrivateKeyPath"] = .string(path)
+        } else {
+            o["PrivateKey"] = .string(privateKey)
+        }
     }
 
     /// `-genconf -json` output: Go-style indented JSON with a trailing newline.
@@ -45,11 +64,23 @@ extension NodeConfig {
 
     /// What each field is for, printed above it by `-genconf`.
     static let fieldHelp: [String: [String]] = [
+        "ProtocolVersion": [
+            "Which Yggdrasil network this node joins: \"0.5\" (Yggdrasil 0.5.x) or",
+            "\"0.4\" (the Yggdrasil 0.4.7 network). The two cannot peer with each other.",
+        ],
+        "PrivateKeyPath": [
+            "A PEM file holding this node's private key (as -exportkey prints it),",
+            "used instead of PrivateKey. Keep it secret.",
+        ],
+        "LogLookups": [
+            "Record the path lookups this node receives (admin command lookups).",
+        ],
         "Peers": [
             "Outbound peer links, as URIs: tcp://host:port, tls://host:port,",
             "unix:///path or socks://proxy:port/host:port. Add ?key=<public key> to",
-            "accept only that node at the other end. These follow the system's",
-            "routing table.",
+            "accept only that node at the other end; with protocol 0.5, ?password=<text>",
+            "to require a shared link password and ?maxbackoff=5m to cap the redial",
+            "interval. These follow the system's routing table.",
         ],
         "InterfacePeers": [
             "Outbound peer links dialled from a given network interface, as",
@@ -68,7 +99,8 @@ extension NodeConfig {
             "Link-local peer discovery, per interface. Regex selects interfaces by",
             "name (the first entry that matches wins); Beacon advertises this node;",
             "Listen dials nodes that advertise; Port is the TLS port for discovered",
-            "peers (0 = any); Priority orders links to the same peer (lower first).",
+            "peers (0 = any); Priority orders links to the same peer (lower first);",
+            "Password (0.5 only) must be the same on every node meant to link here.",
         ],
         "MulticastAllowedPublicKeys": [
             "Rhizome only, optional: when non-empty, only these keys may peer with this",

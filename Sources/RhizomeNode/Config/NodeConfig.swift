@@ -25,8 +25,8 @@ public struct MulticastInterfaceConfig: Equatable, Sendable {
     }
 }
 
-/// The node's configuration, with yggdrasil 0.4.7's field names, types and Linux defaults, so an
-/// existing yggdrasil.conf (JSON or HJSON) loads as it is.
+/// The node's configuration, with yggdrasil's field names, types and Linux defaults, so an existing
+/// yggdrasil.conf of 0.5.12 or (with `ProtocolVersion: "0.4"`) 0.4.7, JSON or HJSON, loads as it is.
 public struct NodeConfig: Equatable, Sendable {
     /// Which protocol generation the whole node speaks; a config without the field means 0.5.
     public var protocolVersion: ProtocolVersion = .default
@@ -42,9 +42,17 @@ public struct NodeConfig: Equatable, Sendable {
     /// discovery. Peering control for a shared LAN, not a firewall: it decides who links to us
     /// directly, not who can reach us through the network.
     public var multicastAllowedPublicKeys: [String] = []
-    /// Informational; checked against `privateKey` when present.
+    /// 0.4.7's informational field, checked against `privateKey` when present: a mismatch is an
+    /// error in 0.4 mode and a load warning in 0.5 mode (0.5 dropped the field and ignores it).
+    /// After `load` it always holds the key's real public key in 0.5 mode.
     public var publicKey: String?
+    /// 128 hex digits, seed ‖ public key. Holds the key read from `privateKeyPath` when that is set.
     public var privateKey: String
+    /// 0.5: a PEM (PKCS#8 Ed25519) file that holds the key instead of `PrivateKey`; read by `load`,
+    /// and written back instead of `PrivateKey`. Nil when absent or empty.
+    public var privateKeyPath: String?
+    /// 0.5's hidden option: record the path lookups received (admin command `lookups`).
+    public var logLookups: Bool = false
     public var ifName: String = "auto"
     public var ifMTU: UInt64 = NodeConfig.defaultIfMTU
     public var nodeInfoPrivacy: Bool = false
@@ -93,6 +101,24 @@ public struct NodeConfig: Equatable, Sendable {
         } catch SigningKeyPair.KeyError.publicHalfMismatch(let derived) {
             throw ConfigError(field: "PrivateKey", message: "its second half is not the public key of its seed (expected …\(derived.hex))")
         }
+    }
+
+    /// Entries of `Peers`, `InterfacePeers` and `Listen` whose scheme this node does not speak,
+    /// each with the field that holds it. The node skips them (one log line each; `load` adds
+    /// them to its warnings) and uses the rest of the config.
+    public var unsupportedLinks: [(field: String, link: PeerURI.UnsupportedScheme)] {
+        var out: [(field: String, link: PeerURI.UnsupportedScheme)] = []
+        func check(_ uri: String, _ field: String, _ role: PeerURI.Role) {
+            do { _ = try PeerURI(uri, role: role) } catch let e as PeerURI.UnsupportedScheme {
+                out.append((field, e))
+            } catch {}
+        }
+        for (i, uri) in peers.enumerated() { check(uri, "Peers[\(i)]", .peer) }
+        for (name, uris) in interfacePeers {
+            for (i, uri) in uris.enumerated() { check(uri, "InterfacePeers[\(name)][\(i)]", .peer) }
+        }
+        for (i, uri) in (listen ?? []).enumerated() { check(uri, "Listen[\(i)]", .listen) }
+        return out
     }
 
     public static func == (a: NodeConfig, b: NodeConfig) -> Bool {

@@ -1,6 +1,7 @@
 /// A link URI from `Peers`, `InterfacePeers`, `Listen` or the admin `addPeer` command:
 /// `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:///path`, `socks://[USER[:PASS]@]PROXY:PORT/HOST:PORT`,
-/// each with optional `?key=HEX` (repeatable, peers only), `priority=N` and `sni=NAME` (tls only).
+/// each with optional `?key=HEX` (repeatable, peers only), `priority=N`, `sni=NAME` (tls only),
+/// and 0.5's `password=TEXT` and `maxbackoff=DURATION`. Other schemes throw `UnsupportedScheme`.
 public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
     public enum Scheme: String, Sendable, CaseIterable { case tcp, tls, unix, socks }
 
@@ -30,15 +31,40 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         public var description: String { "\"\(uri)\": \(reason)" }
     }
 
+    /// A well-formed URI whose scheme this node does not speak (0.5's quic, ws, wss, sockstls, or
+    /// anything newer). Not a config error: 0.5.12 accepts such peers and only fails to dial them,
+    /// so the node skips them with a log line and keeps the rest of its config.
+    public struct UnsupportedScheme: Error, Equatable, CustomStringConvertible, Sendable {
+        public var uri: String
+        /// Lowercased.
+        public var scheme: String
+        public var reason: String {
+            let known = Self.knownElsewhere.contains(scheme) ? "a Yggdrasil 0.5 link type " : ""
+            return "scheme \"\(scheme)\" is \(known)not supported by this node (it speaks tcp, tls, unix and socks)"
+        }
+        public var description: String { "\"\(uri)\": \(reason)" }
+        /// Link types yggdrasil 0.5.12 has and this node does not.
+        public static let knownElsewhere: Set<String> = ["quic", "ws", "wss", "sockstls"]
+    }
+
     public enum Role: Sendable { case peer, listen }
+
+    /// RFC 3986: a letter, then letters, digits, `+`, `-` or `.`.
+    static func isWellFormedScheme(_ s: Substring) -> Bool {
+        guard let first = s.first, first.isASCII, first.isLetter else { return false }
+        return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+    }
 
     public init(_ text: String, role: Role = .peer) throws {
         func fail(_ reason: String) -> ParseError { ParseError(uri: text, reason: reason) }
         original = text
-        guard let sep = text.firstRange(of: "://") else { throw fail("not a URI (expected scheme://…)") }
-        let schemeText = String(text[..<sep.lowerBound])
+        guard let sep = text.firstRange(of: "://"), Self.isWellFormedScheme(text[..<sep.lowerBound]) else {
+            throw fail("not a URI (expected scheme://…)")
+        }
+        // Schemes match case-insensitively, as Go's URL parser lowercases them.
+        let schemeText = text[..<sep.lowerBound].lowercased()
         guard let scheme = Scheme(rawValue: schemeText) else {
-            throw fail("unknown scheme \"\(schemeText)\" (expected tcp, tls, unix or socks)")
+            throw UnsupportedScheme(uri: text, scheme: schemeText)
         }
         if role == .listen && scheme == .socks { throw fail("socks:// cannot be a listener") }
         self.scheme = scheme

@@ -2,9 +2,16 @@ import NIOCore
 import RhizomeCore
 
 /// Carries frames between an established link and the node: passes each received frame up,
-/// prefixes and writes outgoing ones, sends a keepalive after `peerKeepalive` seconds without a
-/// write and closes the link after `peerTimeout` seconds without a read (ironwood's rules).
-/// One timer each, re-armed lazily: nothing is scheduled per frame.
+/// prefixes and writes outgoing ones, and keeps the link alive by the rules of its version:
+///
+/// * 0.4 (ironwood ec61cea): a keepalive after `peerKeepalive` seconds without a write; the link
+///   closes after `peerTimeout` seconds without a read.
+/// * 0.5 (routing.md §2.4): a received frame of type ≥ 2 asks for a keepalive `01 01` within 1 s
+///   unless something else is sent first; a sent frame of type ≥ 2 arms a 3 s read deadline (if
+///   none is armed) that any received frame clears. An idle link carries nothing.
+///
+/// One timer each, re-armed lazily: nothing is scheduled per frame (a timer that fires early
+/// re-arms once for the current due time; one with nothing due stops until it is needed again).
 final class LinkHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -20,13 +27,26 @@ final class LinkHandler: ChannelInboundHandler {
     private var keepaliveTimer: Scheduled<Void>?
     private var timeoutTimer: Scheduled<Void>?
     private var pendingFlush = false
+    let version: ProtocolVersion
+    /// 0.5: when the keepalive asked for by a received frame is due; nil once anything is sent.
+    private var keepaliveDue: NIODeadline?
+    /// 0.5: when the link closes unless a frame arrives; nil when no reply is awaited.
+    private var readDeadline: NIODeadline?
+
+    /// 0.5 timers (routing.md §2.4, ironwood 743fe2f `peerKeepAliveDelay`, `peerTimeout`).
+    static let keepaliveDelay05 = TimeAmount.seconds(1)
+    static let timeout05 = TimeAmount.seconds(3)
+    /// 0.5 message types: 0 dummy and 1 keepalive neither ask for nor arm anything; 9 is traffic.
+    static let firstProtocolType05: UInt8 = 2
+    static let trafficType05: UInt8 = 9
 
     static let keepalive = TimeAmount.milliseconds(Int64(Constants.peerKeepalive * 1000))
     static let timeout = TimeAmount.milliseconds(Int64(Constants.peerTimeout * 1000))
 
-    init(link: PeerLink, onFrame: @escaping (PeerLink, ByteBuffer) -> Void, onReadComplete: @escaping () -> Void,
+    init(link: PeerLink, version: ProtocolVersion = .v04, onFrame: @escaping (PeerLink, ByteBuffer) -> Void, onReadComplete: @escaping () -> Void,
          onClose: @escaping (PeerLink, String?) -> Void) {
         self.link = link
+        self.version = version
         self.onFrame = onFrame
         self.onReadComplete = onReadComplete
         self.onClose = onClose
@@ -34,15 +54,26 @@ final class LinkHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // 0.5 arms its timers only when a frame asks for them.
+        guard version == .v04 else { return }
         armKeepalive(at: lastWrite + Self.keepalive)
         armTimeout(at: lastRead + Self.timeout)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        lastRead = .now()
+        if version == .v04 {
+            lastRead = .now()
+        } else {
+            readDeadline = nil
+            if keepaliveDue == nil, let type = frame.getInteger(at: frame.readerIndex, as: UInt8.self),
+               type >= Self.firstProtocolType05 {
+                keepaliveDue = context.eventLoop.now + Self.keepaliveDelay05
+                if keepaliveTimer == nil { armKeepalive05(at: keepaliveDue!) }
+            }
+        }
         guard let link else { return }
-        link.bytesReceived &+= UInt64(frame.readableBytes + 2)
+        link.bytesReceived &+= UInt64(frame.readableBytes + FrameDecoder.prefixLength(frame.readableBytes, version))
         onFrame(link, frame)
     }
 
@@ -82,32 +113,51 @@ final class LinkHandler: ChannelInboundHandler {
         _ = writeFrame(length: frame.count) { $0.copyMemory(from: frame) }
     }
 
-    /// Queues a frame of `length` bytes that `fill` writes in place, after its 2-byte length
-    /// prefix, in the link's send buffer. The send buffer is bounded by the channel's write-buffer
-    /// water mark: when it is above the high mark, traffic frames (types 9 and 10, told apart by
-    /// the first byte `fill` writes) are dropped — TCP inside the overlay recovers, as it does from
-    /// ironwood's 25 ms queue drops — while protocol frames are always queued (they are small and
-    /// rare). Returns false if the frame was dropped.
+    /// Queues a frame of `length` bytes that `fill` writes in place, after its length prefix
+    /// (u16 in 0.4, uvarint in 0.5), in the link's send buffer. A frame above the version's
+    /// largest is not sent, as ironwood does. The send buffer is bounded by the channel's
+    /// write-buffer water mark: when it is above the high mark, traffic frames (0.4: types 9 and
+    /// 10; 0.5: type 9; told apart by the first byte `fill` writes) are dropped — TCP inside the
+    /// overlay recovers, as it does from ironwood's 25 ms queue drops — while protocol frames are
+    /// always queued (they are small and rare). Returns false if the frame was dropped.
     func writeFrame(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> Bool {
-        guard let context, length > 0, length <= Constants.maxFrameLength else { return false }
-        if sendBuffer.readableBytes > 0 && sendBuffer.readableBytes + length + 2 > Self.sendBufferHandOff {
+        guard let context, length > 0, length <= FrameDecoder.maxFrameLength(version) else { return false }
+        let prefix = FrameDecoder.prefixLength(length, version)
+        if sendBuffer.readableBytes > 0 && sendBuffer.readableBytes + length + prefix > Self.sendBufferHandOff {
             handOff(context)
         }
         let start = sendBuffer.writerIndex
-        sendBuffer.writeInteger(UInt16(length))
+        if version == .v04 {
+            sendBuffer.writeInteger(UInt16(length))
+        } else {
+            sendBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Uvarint.maxLength) { out in
+                Uvarint.encode(UInt64(length), into: out)
+            }
+        }
         sendBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
             fill(UnsafeMutableRawBufferPointer(rebasing: out[0..<length]))
             return length
         }
-        let type = sendBuffer.getInteger(at: start + 2, as: UInt8.self)
-        if type == WireType.dhtTraffic.rawValue || type == WireType.pathTraffic.rawValue, !context.channel.isWritable {
+        let type = sendBuffer.getInteger(at: start + prefix, as: UInt8.self) ?? 0
+        let isTraffic = version == .v04
+            ? type == WireType.dhtTraffic.rawValue || type == WireType.pathTraffic.rawValue
+            : type == Self.trafficType05
+        if isTraffic, !context.channel.isWritable {
             sendBuffer.moveWriterIndex(to: start)
             droppedTraffic &+= 1
             return false
         }
-        link?.bytesSent &+= UInt64(length + 2)
+        link?.bytesSent &+= UInt64(length + prefix)
         pendingFlush = true
-        lastWrite = .now()
+        if version == .v04 {
+            lastWrite = .now()
+        } else {
+            keepaliveDue = nil
+            if readDeadline == nil && type >= Self.firstProtocolType05 {
+                readDeadline = context.eventLoop.now + Self.timeout05
+                if timeoutTimer == nil { armTimeout05(at: readDeadline!) }
+            }
+        }
         return true
     }
 
@@ -124,6 +174,43 @@ final class LinkHandler: ChannelInboundHandler {
         pendingFlush = false
         handOff(context)
     }
+
+    // MARK: 0.5 timers
+
+    /// Sends `01 01` when the keepalive is due; a send in the meantime cleared `keepaliveDue`.
+    private func armKeepalive05(at when: NIODeadline) {
+        guard let context else { return }
+        keepaliveTimer = context.eventLoop.scheduleTask(deadline: when) { [weak self] in
+            guard let self, let context = self.context else { return }
+            self.keepaliveTimer = nil
+            guard let due = self.keepaliveDue else { return }
+            if due <= context.eventLoop.now {
+                let keepaliveFrame: [UInt8] = [1]
+                keepaliveFrame.withUnsafeBytes { self.write(frame: $0) }
+                self.flush()
+            } else {
+                self.armKeepalive05(at: due)
+            }
+        }
+    }
+
+    /// Closes the link when a reply was awaited for 3 s; a received frame cleared `readDeadline`.
+    private func armTimeout05(at when: NIODeadline) {
+        guard let context else { return }
+        timeoutTimer = context.eventLoop.scheduleTask(deadline: when) { [weak self] in
+            guard let self, let context = self.context else { return }
+            self.timeoutTimer = nil
+            guard let deadline = self.readDeadline else { return }
+            if deadline <= context.eventLoop.now {
+                self.closeReason = "read timeout: nothing received for 3 s after sending"
+                context.close(promise: nil)
+            } else {
+                self.armTimeout05(at: deadline)
+            }
+        }
+    }
+
+    // MARK: 0.4 timers
 
     private func armKeepalive(at when: NIODeadline) {
         guard let context else { return }

@@ -18,9 +18,17 @@ protocol LinkEvents: AnyObject {
 /// Listens, dials, runs the metadata handshake, applies `?key=` pins and `AllowedPublicKeys`,
 /// keeps one link per link key, and re-dials configured peers with back-off. Confined to one
 /// event loop.
+///
+/// `version` selects the link layer the whole node speaks: 0.4's 38-byte preamble and u16 frame
+/// lengths, or 0.5's signed metadata (with the `?password=` of the peer or listener URI and the
+/// link priority both sides agree on) and uvarint frame lengths. 0.4 and 0.5 nodes never link;
+/// the refusal is logged with the reason and the peer is re-dialled with back-off.
 final class LinkManager {
     let eventLoop: EventLoop
     let localKey: PublicKey
+    let version: ProtocolVersion
+    /// Signs the 0.5 metadata; nil only in 0.4.
+    private let keys: SigningKeyPair?
     let allowedKeys: Set<PublicKey>
     let log: Logger
     weak var events: LinkEvents?
@@ -77,15 +85,28 @@ final class LinkManager {
     /// accepted on multicast listeners) must have one of these keys.
     var multicastAllowedKeys: Set<PublicKey> = []
 
-    init(eventLoop: EventLoop, localKey: PublicKey, allowedKeys: Set<PublicKey>, tls: @escaping () throws -> TLSIdentity, log: Logger) {
+    /// - Parameters:
+    ///   - version: the node's protocol version (config `ProtocolVersion`); 0.4 by default.
+    ///   - keys: the node's key pair; required for 0.5, whose link metadata is signed.
+    init(eventLoop: EventLoop, localKey: PublicKey, allowedKeys: Set<PublicKey>, tls: @escaping () throws -> TLSIdentity, log: Logger,
+         version: ProtocolVersion = .v04, keys: SigningKeyPair? = nil) {
+        precondition(version == .v04 || keys?.publicKey == localKey, "0.5 links need the node's key pair")
         self.eventLoop = eventLoop
         self.localKey = localKey
+        self.version = version
+        self.keys = keys
         self.makeTLS = tls
         self.allowedKeys = allowedKeys
         self.log = log
     }
 
     var allLinks: [PeerLink] { links.values.sorted { $0.id < $1.id } }
+
+    /// Whether an established link to `key` runs over `interface` (multicast uses it not to dial
+    /// a node it is already linked with there; a link still in its handshake has no key yet).
+    func hasLink(to key: PublicKey, interface: String) -> Bool {
+        links.values.contains { $0.remoteKey == key && $0.key.interface == interface }
+    }
 
     /// Table entries whose link has not finished its handshake.
     private var handshakesInProgress: Int { table.count - links.count }
@@ -153,7 +174,7 @@ final class LinkManager {
         table[key] = .some(nil)
         let name = listener.scheme == .unix ? listener.original : listener.scheme.rawValue + "://" + Self.describe(remote)
         return addHandshake(channel, key: key, name: name, inbound: true, scheme: listener.scheme, priority: listener.priority,
-                            pins: [], dialed: nil, discovered: !interface.isEmpty, remoteIP: remote)
+                            password: listener.password, pins: [], dialed: nil, discovered: !interface.isEmpty, remoteIP: remote)
     }
 
     // MARK: dialling
@@ -274,17 +295,21 @@ final class LinkManager {
                 var name = uri.scheme == .unix ? uri.original : uri.scheme == .socks ? Self.redactingPassword(uri) : scheme + "://" + uri.authority
                 if name.hasSuffix("/") { name.removeLast() }
                 _ = self.addHandshake(channel, key: key, name: name, inbound: false, scheme: uri.scheme, priority: uri.priority,
-                                      pins: Set(uri.pinnedKeys.compactMap { PublicKey(bytes: $0) }),
+                                      password: uri.password, pins: Set(uri.pinnedKeys.compactMap { PublicKey(bytes: $0) }),
                                       dialed: id, discovered: id == nil, remoteIP: remote)
                 socks?.release()
             }
         }
     }
 
+    /// Doubles from 1 s per consecutive failure up to the cap: `?maxbackoff=` when the peer URI
+    /// gives one (it caps both kinds of failure, as in yggdrasil), else 4 s for connect failures
+    /// and 60 s for refusals.
     private func scheduleRedial(_ id: String, rejected: Bool) {
         guard !stopped, var state = peers[id] else { return }
         state.failures += 1
-        let cap = rejected ? Self.maxRejectBackoff : Self.maxConnectBackoff
+        let cap = state.target.uri.maxBackoff.map { TimeAmount.milliseconds(Int64($0 * 1000)) }
+            ?? (rejected ? Self.maxRejectBackoff : Self.maxConnectBackoff)
         let exp = min(state.failures - 1, 10)
         let delay = TimeAmount.nanoseconds(min(Self.firstRetry.nanoseconds << exp, cap.nanoseconds))
         state.retry?.cancel()
@@ -298,15 +323,24 @@ final class LinkManager {
     // MARK: handshake and hand-off
 
     private func addHandshake(_ channel: Channel, key: LinkKey, name: String, inbound: Bool, scheme: PeerURI.Scheme, priority: UInt8,
-                              pins: Set<PublicKey>, dialed: String?, discovered: Bool, remoteIP: SocketAddress) -> EventLoopFuture<Void> {
-        let handshake = LinkHandshakeHandler(localKey: localKey, onComplete: { [weak self] context, remoteKey, leftover in
-            self?.handshakeDone(context: context, remoteKey: remoteKey, leftover: leftover, key: key, name: name,
-                                inbound: inbound, scheme: scheme, priority: priority, pins: pins, dialed: dialed,
+                              password: [UInt8], pins: Set<PublicKey>, dialed: String?, discovered: Bool,
+                              remoteIP: SocketAddress) -> EventLoopFuture<Void> {
+        let credentials = keys.map { LinkHandshakeHandler.Credentials(signer: $0, priority: priority, password: password) }
+        let handshake = LinkHandshakeHandler(version: version, localKey: localKey, credentials: credentials, onComplete: { [weak self] context, remote, leftover in
+            // 0.5: both ends use the larger of the two priorities (routing.md §1.3).
+            let effective = self?.version == .v05 ? max(priority, remote.priority) : priority
+            self?.handshakeDone(context: context, remoteKey: remote.key, leftover: leftover, key: key, name: name,
+                                inbound: inbound, scheme: scheme, priority: effective, pins: pins, dialed: dialed,
                                 discovered: discovered, remoteIP: remoteIP)
         }, onFailure: { [weak self] error in
             guard let self else { return }
             self.table[key] = nil
-            self.log.debug("Link handler \(name) error: \(error)")
+            // A wrong version or password will not fix itself: say so where the operator looks.
+            if let failure = error as? LinkHandshakeHandler.Failure, failure.isRefusal {
+                self.log.warning("Link handler \(name) error: \(failure)")
+            } else {
+                self.log.debug("Link handler \(name) error: \(error)")
+            }
             if let dialed { self.scheduleRedial(dialed, rejected: true) }
         })
         do {
@@ -341,7 +375,7 @@ final class LinkManager {
         let link = PeerLink(id: nextLinkID, remoteKey: remoteKey, priority: priority, name: name, inbound: inbound,
                             scheme: scheme, channel: channel, key: key, dialed: target)
         nextLinkID += 1
-        let handler = LinkHandler(link: link, onFrame: { [weak self] link, frame in
+        let handler = LinkHandler(link: link, version: version, onFrame: { [weak self] link, frame in
             self?.events?.linkFrame(link, frame)
         }, onReadComplete: { [weak self] in
             self?.events?.linkReadComplete()
@@ -351,7 +385,7 @@ final class LinkManager {
         link.handler = handler
         do {
             let sync = channel.pipeline.syncOperations
-            let decoder = ByteToMessageHandler(FrameDecoder(), maximumBufferSize: 2 * (Constants.maxFrameLength + 2))
+            let decoder = ByteToMessageHandler(FrameDecoder(version: version), maximumBufferSize: FrameDecoder.maximumBufferSize(version))
             try sync.addHandler(decoder, position: .last)
             try sync.addHandler(handler, position: .last)
         } catch {

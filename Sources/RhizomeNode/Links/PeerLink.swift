@@ -7,7 +7,9 @@ public final class PeerLink {
     /// Unique for the life of the process (never reused, unlike router ports).
     public let id: Int
     public let remoteKey: PublicKey
-    /// Our configured priority for this link (the router raises it to the peer's if larger).
+    /// 0.4: our configured priority for this link (the router raises it to the peer's if larger,
+    /// from its priority dummy frame). 0.5: already the effective priority, the larger of ours
+    /// and the one in the peer's metadata, as both ends compute it.
     public let priority: UInt8
     /// As 0.4.7 names links in logs and `getPeers.remote`.
     public let name: String
