@@ -31,7 +31,8 @@ public final class Daemon {
         let loop = group.next()
         let links = LinkManager(eventLoop: loop, localKey: keys.publicKey,
                                 allowedKeys: Set((config.allowedPublicKeys ?? []).compactMap(PublicKey.init(hex:))),
-                                tls: { try TLSIdentity(keys: keys) }, log: logger)
+                                tls: { try TLSIdentity(keys: keys) }, log: logger,
+                                version: config.protocolVersion, keys: keys)
         self.links = links
         switch config.protocolVersion {
         case .v04:
@@ -107,7 +108,8 @@ public final class Daemon {
             }
         }.wait()
         let discovery = try MulticastDiscovery(eventLoop: links.eventLoop, links: links, localKey: keys.publicKey,
-                                               config: config.multicastInterfaces, log: log)
+                                               config: config.multicastInterfaces, log: log,
+                                               version: config.protocolVersion)
         do {
             try discovery.start()
             multicast = discovery
