@@ -93,9 +93,16 @@ enum NodeFuzzHarness {
     /// The config loader: no trap; only ConfigError escapes; and the normalised output
     /// (`-normaliseconf`, JSON and HJSON) loads back to the same config.
     static func config(_ data: UnsafeRawBufferPointer) throws {
+        // `PrivateKeyPath` never reaches the file system: "key.pem" is a fixed key, any other
+        // path does not exist.
+        func readFile(_ path: String) throws -> [UInt8] {
+            guard path == "key.pem" else { throw ConfigError(field: "", message: "cannot read \(path)") }
+            var seed = SeededRandom(seed: 9)
+            return Array(PrivateKeyPEM.encode(SigningKeyPair.generate(using: &seed)).utf8)
+        }
         func load(_ bytes: [UInt8], seed: UInt64) throws -> NodeConfig? {
             var random = SeededRandom(seed: seed)
-            do { return try NodeConfig.load(bytes: bytes, random: &random).config } catch is ConfigError { return nil } catch {
+            do { return try NodeConfig.load(bytes: bytes, random: &random, readFile: readFile).config } catch is ConfigError { return nil } catch {
                 throw FuzzFailure("NodeConfig.load threw a non-ConfigError: \(error)")
             }
         }
