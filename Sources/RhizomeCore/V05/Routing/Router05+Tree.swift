@@ -128,10 +128,6 @@ extension Router05 {
 
     /// Recomputed every tick: keys that must fit in `infos` even when it is full.
     mutating func updateProtectedKeys() {
-        guard infos.count >= limits.infos / 2 else {
-            protectedKeys.removeAll()
-            return
-        }
         var keys = Set<PublicKey>()
         for chain in [ancestry(of: localKey)] + peers.map(\.ancestry) {
             keys.formUnion(chain)
@@ -213,6 +209,7 @@ extension Router05 {
     mutating func sendAnnouncements() {
         let own = ancestry(of: localKey)
         for i in peers.indices {
+            peers[i].ancestry = ancestry(of: peers[i].key)  // after this tick's parent choice
             var frames: [[UInt8]] = []
             for k in own + peers[i].ancestry where !peers[i].sent.contains(k) {
                 peers[i].sent.insert(k)

@@ -280,7 +280,6 @@ public struct Router05 {
     mutating func maintenance(now: Double) {
         doRoot2 = doRoot2 || doRoot1
         coordsDirty = true
-        for i in peers.indices { peers[i].ancestry = ancestry(of: peers[i].key) }
         fixParent(now: now)
         sendAnnouncements()
         fixOnTree()
@@ -299,7 +298,7 @@ struct Peer05 {
     var sent: Set<PublicKey> = []
     var request: SigRequest05?
     var response: SigResponse05?
-    /// Root first; as of the last tick.
+    /// Root first; as of the last tick's announcements.
     var ancestry: [PublicKey] = []
     /// Cached coordinates (valid while `coordsDirty` is false).
     var coords: [PeerPort] = []
