@@ -41,7 +41,7 @@ extension Router05 {
             rumor.expiry = now + Self.pathTimeout
             rumors[xform] = rumor
         } else {
-            if rumors.count >= Self.maxRumors, rumorTimers.evictEarliest(from: &rumors) != nil {
+            if rumors.count >= limits.rumors, rumorTimers.evictEarliest(from: &rumors) != nil {
                 counters.rumorsEvicted += 1
             }
             let rumor = Rumor05(sendTime: now, expiry: now + Self.pathTimeout, generation: nextGeneration())
@@ -81,7 +81,7 @@ extension Router05 {
                 counters.droppedBadNotifySignature += 1
                 return
             }
-            if paths.count >= Self.maxPaths, pathTimers.evictEarliest(from: &paths) != nil {
+            if paths.count >= limits.paths, pathTimers.evictEarliest(from: &paths) != nil {
                 counters.pathsEvicted += 1
             }
             entry = Path05(coords: [], seq: 0, created: now, expiry: now + Self.pathTimeout, generation: nextGeneration())

@@ -57,7 +57,7 @@ extension Router05 {
                 if info.parent < ann.parent { return .rejected }
                 if !(ann.parent < info.parent) && !(ann.nonce < info.nonce) { return .rejected }
             }
-        } else if ann.key != localKey && infos.count >= Self.maxInfos
+        } else if ann.key != localKey && infos.count >= limits.infos
                     && peerIndex[ann.key] == nil && !protectedKeys.contains(ann.key) {
             return .full
         }
@@ -106,7 +106,7 @@ extension Router05 {
     mutating func holdPending(_ ann: Announcement05) {
         if pendingInfos.updateValue(ann, forKey: ann.key) == nil {
             pendingOrder.append(ann.key)
-            if pendingOrder.count > Self.maxPendingInfos {
+            if pendingOrder.count > limits.pendingInfos {
                 pendingInfos[pendingOrder.removeFirst()] = nil
             }
         }
@@ -116,7 +116,7 @@ extension Router05 {
     mutating func promotePending(below key: PublicKey, now: Double) {
         guard !pendingInfos.isEmpty, peerIndex[key] != nil || protectedKeys.contains(key) else { return }
         var current = key
-        for _ in 0..<Self.maxPendingInfos {
+        for _ in 0..<limits.pendingInfos {
             guard let parent = infos[current]?.parent, parent != current,
                   let ann = pendingInfos.removeValue(forKey: parent) else { return }
             pendingOrder.removeAll { $0 == parent }
@@ -128,10 +128,6 @@ extension Router05 {
 
     /// Recomputed every tick: keys that must fit in `infos` even when it is full.
     mutating func updateProtectedKeys() {
-        guard infos.count >= Self.maxInfos / 2 else {
-            protectedKeys.removeAll()
-            return
-        }
         var keys = Set<PublicKey>()
         for chain in [ancestry(of: localKey)] + peers.map(\.ancestry) {
             keys.formUnion(chain)
@@ -213,6 +209,7 @@ extension Router05 {
     mutating func sendAnnouncements() {
         let own = ancestry(of: localKey)
         for i in peers.indices {
+            peers[i].ancestry = ancestry(of: peers[i].key)  // after this tick's parent choice
             var frames: [[UInt8]] = []
             for k in own + peers[i].ancestry where !peers[i].sent.contains(k) {
                 peers[i].sent.insert(k)

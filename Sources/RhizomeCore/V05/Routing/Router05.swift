@@ -59,12 +59,21 @@ public struct Router05 {
     /// Drops and errors by reason.
     public var counters = Router05Counters()
 
-    /// Announcements about arbitrary keys are accepted and relayed by design; this many at most.
-    public static let maxInfos = 65_536
-    /// Path entries and rumors each; beyond it the one closest to expiry is evicted.
-    public static let maxPaths = 16_384
-    public static let maxRumors = 16_384
-    static let maxPendingInfos = 256
+    /// Table bounds (tests lower them).
+    public var limits = Limits()
+
+    public struct Limits: Sendable {
+        /// Announcements about arbitrary keys are accepted and relayed by design; beyond this
+        /// many only keys on our own or a peer's ancestry are taken, the rest dropped (counted).
+        public var infos = 65_536
+        /// Path entries; beyond it the one closest to expiry is evicted.
+        public var paths = 16_384
+        /// Rumors; the same policy.
+        public var rumors = 16_384
+        /// Announcements held back for a full table until their chain shows they are wanted.
+        public var pendingInfos = 256
+        public init() {}
+    }
 
     // Timers and constants (§5).
     static let maintenanceInterval: Double = 1
@@ -271,7 +280,6 @@ public struct Router05 {
     mutating func maintenance(now: Double) {
         doRoot2 = doRoot2 || doRoot1
         coordsDirty = true
-        for i in peers.indices { peers[i].ancestry = ancestry(of: peers[i].key) }
         fixParent(now: now)
         sendAnnouncements()
         fixOnTree()
@@ -290,7 +298,7 @@ struct Peer05 {
     var sent: Set<PublicKey> = []
     var request: SigRequest05?
     var response: SigResponse05?
-    /// Root first; as of the last tick.
+    /// Root first; as of the last tick's announcements.
     var ancestry: [PublicKey] = []
     /// Cached coordinates (valid while `coordsDirty` is false).
     var coords: [PeerPort] = []
