@@ -29,10 +29,10 @@ import RhizomeCrypto
 
     /// Starts yggdrasil with a TCP listener on `port` guarded by `password`; returns the process
     /// and a pipe with its log.
-    static func startYggdrasil(keys: SigningKeyPair, port: Int, password: String) throws -> (Process, Pipe) {
+    static func startYggdrasil(keys: SigningKeyPair, port: Int, password: String, binary: String = binary) throws -> (Process, Pipe) {
         let config: [String: Any] = [
             "PrivateKey": keys.privateKeyHex, "Peers": [String](), "InterfacePeers": [String: [String]](),
-            "Listen": ["tcp://127.0.0.1:\(port)?password=\(password)"], "AdminListen": "none",
+            "Listen": ["tcp://127.0.0.1:\(port)" + (password.isEmpty ? "" : "?password=\(password)")], "AdminListen": "none",
             "MulticastInterfaces": [[String: Any]](), "AllowedPublicKeys": [String](), "IfName": "none", "IfMTU": 65535,
             "NodeInfoPrivacy": false, "NodeInfo": [String: Any](),
         ]
@@ -129,5 +129,44 @@ import RhizomeCrypto
         process.waitUntilExit()
         let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("password does not match remote side"), "\(log)")
+    }
+
+    static let binary04 = "/usr/sbin/yggdrasil"
+
+    /// The 0.4 path after the version split: a 0.4 link to yggdrasil 0.4.7 comes up and stays up
+    /// past its 6 s timeout (u16 framing, 4 s keepalives); a 0.5 node dialling the same listener is
+    /// refused with a line that names both versions.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary04)))
+    func version04LinkStillWorksAnd05IsRefusedWithYggdrasil047() throws {
+        let theirs = SigningKeyPair.generate(), ours = SigningKeyPair.generate()
+        let port = Int.random(in: 20_000...60_000)
+        let (process, _) = try Self.startYggdrasil(keys: theirs, port: port, password: "", binary: Self.binary04)
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let w04 = World(), w05 = World()
+        let lines = Lines()
+        try loop.submit {
+            w04.manager = LinkManager(eventLoop: loop, localKey: ours.publicKey, allowedKeys: [], tls: { try TLSIdentity(keys: ours) },
+                                      log: Logger(label: "live04"))
+            w04.manager.events = w04.events
+            try w04.manager.addPeer(PeerURI("tcp://127.0.0.1:\(port)"), fromConfig: true)
+        }.wait()
+        #expect(try Self.waitFor(15, on: loop) { w04.events.up.first?.remoteKey == theirs.publicKey })
+        usleep(7_000_000)
+        #expect(try loop.submit { w04.events.down.isEmpty && !w04.events.frameTypes.isEmpty }.wait())
+
+        try loop.submit {
+            w05.manager = LinkManager(eventLoop: loop, localKey: ours.publicKey, allowedKeys: [], tls: { try TLSIdentity(keys: ours) },
+                                      log: Logger(label: "live05", factory: { _ in CaptureLog(lines: lines) }), version: .v05, keys: ours)
+            w05.manager.events = w05.events
+            try w05.manager.addPeer(PeerURI("tcp://127.0.0.1:\(port)"), fromConfig: true)
+        }.wait()
+        #expect(try Self.waitFor(5, on: loop) {
+            lines.all.contains { $0.contains("[warning]") && $0.contains("incompatible version (local 0.5, remote 0.4)") }
+        }, "\(lines.all)")
+        #expect(try loop.submit { w05.events.up.isEmpty }.wait())
+        try loop.flatSubmit { w04.manager.stop().and(w05.manager.stop()).map { _ in } }.wait()
     }
 }
