@@ -23,10 +23,11 @@ enum GoDuration {
             s = s.dropFirst(unitText.count)
             total += value * unit
         }
-        return sign * total
+        return sign * total / 1e9
     }
 
+    /// Nanoseconds per unit (Go counts in nanoseconds; summing those keeps 100us exact).
     static let units: [String: Double] = [
-        "ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600,
+        "ns": 1, "us": 1e3, "µs": 1e3, "μs": 1e3, "ms": 1e6, "s": 1e9, "m": 60e9, "h": 3600e9,
     ]
 }

@@ -56,7 +56,7 @@ extension NodeConfig {
         var out = "{\n"
         for (i, entry) in o.entries.enumerated() {
             for line in NodeConfig.fieldHelp[entry.key] ?? [] { out += "  # \(line)\n" }
-            out += HJSONWriter.member(key: entry.key, value: entry.value, level: 1)
+            out += HJSONWriter.member(key: entry.key, value: entry.value, level: 1, bracketsOnKeyLine: protocolVersion == .v05)
             if i < o.entries.count - 1 { out += "\n" }
         }
         return out + "}\n"
@@ -133,22 +133,29 @@ extension NodeConfig {
 }
 
 /// Writes HJSON in hjson-go's layout: `key: value`, quoteless strings where they read back
-/// unchanged, containers opened on their own line, two-space indent.
+/// unchanged, two-space indent; a member's container opens on its own line (the hjson-go of
+/// 0.4.7) or on the key's line (`bracketsOnKeyLine`, the hjson-go of 0.5.12).
 enum HJSONWriter {
-    static func member(key: String, value: JSONValue, level: Int) -> String {
+    static func member(key: String, value: JSONValue, level: Int, bracketsOnKeyLine: Bool = false) -> String {
         let pad = String(repeating: "  ", count: level)
         let k = quoteKeyIfNeeded(key)
         switch value {
         case .array(let a) where !a.isEmpty:
-            return "\(pad)\(k):\n" + container(value, level: level)
+            return opened(value, key: k, level: level, bracketsOnKeyLine)
         case .object(let o) where !o.isEmpty:
-            return "\(pad)\(k):\n" + container(value, level: level)
+            return opened(value, key: k, level: level, bracketsOnKeyLine)
         default:
             return "\(pad)\(k): \(scalar(value))\n"
         }
     }
 
-    static func container(_ value: JSONValue, level: Int) -> String {
+    private static func opened(_ value: JSONValue, key: String, level: Int, _ onKeyLine: Bool) -> String {
+        let pad = String(repeating: "  ", count: level)
+        let body = container(value, level: level, bracketsOnKeyLine: onKeyLine)
+        return onKeyLine ? "\(pad)\(key): " + body.dropFirst(pad.count) : "\(pad)\(key):\n" + body
+    }
+
+    static func container(_ value: JSONValue, level: Int, bracketsOnKeyLine: Bool = false) -> String {
         let pad = String(repeating: "  ", count: level)
         switch value {
         case .array(let items):
@@ -156,8 +163,8 @@ enum HJSONWriter {
             var out = "\(pad)[\n"
             for item in items {
                 switch item {
-                case .array(let a) where !a.isEmpty: out += container(item, level: level + 1)
-                case .object(let o) where !o.isEmpty: out += container(item, level: level + 1)
+                case .array(let a) where !a.isEmpty: out += container(item, level: level + 1, bracketsOnKeyLine: bracketsOnKeyLine)
+                case .object(let o) where !o.isEmpty: out += container(item, level: level + 1, bracketsOnKeyLine: bracketsOnKeyLine)
                 default: out += "\(pad)  \(scalar(item))\n"
                 }
             }
@@ -165,7 +172,7 @@ enum HJSONWriter {
         case .object(let o):
             if o.isEmpty { return "\(pad){}\n" }
             var out = "\(pad){\n"
-            for entry in o.entries { out += member(key: entry.key, value: entry.value, level: level + 1) }
+            for entry in o.entries { out += member(key: entry.key, value: entry.value, level: level + 1, bracketsOnKeyLine: bracketsOnKeyLine) }
             return out + "\(pad)}\n"
         default:
             return "\(pad)\(scalar(value))\n"
