@@ -1,6 +1,6 @@
 // Generated from /work/shared/spec/v05/vectors/node-admin.json (captured 0.5.12 responses) and
 // synthetic replies; `table` and `json` are what yggdrasilctl 0.5.12 printed for `envelope`
-// served by a fake admin socket (Scripts-free: regenerate by rerunning that capture).
+// served by a fake admin socket on a UNIX socket (fixturesMatchTheRealYggdrasilctl re-checks them).
 
 struct CTL05Fixture: Sendable {
     var name: String
@@ -30,6 +30,7 @@ enum CTL05Fixtures {
     "subnet": "301:2931:d6fb:828a::/64"
   }
 }
+
 """#,
                      table: #"""
 Build name:        	yggdrasil                                                       	
@@ -38,6 +39,7 @@ IPv6 address:      	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e
 IPv6 subnet:       	301:2931:d6fb:828a::/64                                         	
 Routing table size:	2                                                               	
 Public key:        	75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56b8f0	
+
 """#,
                      json: #"""
 {
@@ -48,6 +50,7 @@ Public key:        	75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56
   "routing_entries": 2,
   "subnet": "301:2931:d6fb:828a::/64"
 }
+
 """#),
         CTL05Fixture(name: "b-getSelf", command: "getSelf", arguments: [],
                      envelope: #"""
@@ -66,6 +69,7 @@ Public key:        	75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56
     "subnet": "302:c8f1:d8a8:d1a1::/64"
   }
 }
+
 """#,
                      table: #"""
 Build name:        	yggdrasil                                                       	
@@ -74,6 +78,7 @@ IPv6 address:      	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d
 IPv6 subnet:       	302:c8f1:d8a8:d1a1::/64                                         	
 Routing table size:	2                                                               	
 Public key:        	26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	
+
 """#,
                      json: #"""
 {
@@ -84,6 +89,7 @@ Public key:        	26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f
   "routing_entries": 2,
   "subnet": "302:c8f1:d8a8:d1a1::/64"
 }
+
 """#),
         CTL05Fixture(name: "a-getPeers", command: "getPeers", arguments: [],
                      envelope: #"""
@@ -112,10 +118,12 @@ Public key:        	26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f
     ]
   }
 }
+
 """#,
                      table: #"""
          URI         	State	Dir	              IP Address              	Uptime	 RTT  	 RX  	 TX  	Down	Up	Pr	Cost	Last Error 
 tcp://10.56.0.2:42956	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	24s   	0.40ms	1.7KB	3.7KB	-   	- 	0 	1   	-         	
+
 """#,
                      json: #"""
 {
@@ -136,6 +144,7 @@ tcp://10.56.0.2:42956	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	24s   	0.
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "a-getPeers-multi", command: "getPeers", arguments: [],
                      envelope: #"""
@@ -234,6 +243,7 @@ tcp://10.56.0.2:42956	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	24s   	0.
     ]
   }
 }
+
 """#,
                      table: #"""
                 URI                	State	Dir	              IP Address              	Uptime	 RTT  	 RX  	 TX  	Down	Up	Pr	Cost	Last Error 
@@ -243,6 +253,7 @@ quic://10.56.0.2:36816             	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:
 unix://%40/srv/ygg/test/a-link.sock	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	5s    	1.71ms	0.7KB	0.7KB	-   	- 	0 	3   	-         	
 tcp://10.56.0.2:54966              	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	3s    	2.53ms	0.7KB	0.7KB	-   	- 	0 	5   	-         	
 tls://10.56.0.2:35930              	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	6s    	0.61ms	0.7KB	0.7KB	-   	- 	3 	1   	-         	
+
 """#,
                      json: #"""
 {
@@ -333,6 +344,7 @@ tls://10.56.0.2:35930              	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "b-getPeers-down", command: "getPeers", arguments: [],
                      envelope: #"""
@@ -433,6 +445,7 @@ tls://10.56.0.2:35930              	Up   	In 	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:
     ]
   }
 }
+
 """#,
                      table: #"""
               URI               	State	Dir	              IP Address              	Uptime	 RTT  	 RX  	 TX  	Down 	Up	Pr	Cost	                      Last Error                        
@@ -442,6 +455,7 @@ quic://10.56.0.1:7004           	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0
 tcp://10.56.0.1:7001            	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	1m41s 	0.47ms	5.3KB	3.3KB	98B/s	- 	0 	1   	-                                                      	
 ws://10.56.0.1:7003             	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	25s   	2.21ms	1.0KB	0.8KB	98B/s	- 	0 	4   	-                                                      	
 tls://10.56.0.1:7005            	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	22s   	0.41ms	1.0KB	0.8KB	98B/s	- 	3 	1   	-                                                      	
+
 """#,
                      json: #"""
 {
@@ -534,6 +548,7 @@ tls://10.56.0.1:7005            	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "b-getPeers-multi", command: "getPeers", arguments: [],
                      envelope: #"""
@@ -632,6 +647,7 @@ tls://10.56.0.1:7005            	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0
     ]
   }
 }
+
 """#,
                      table: #"""
               URI               	State	Dir	              IP Address              	Uptime	 RTT  	 RX  	 TX  	Down	Up	Pr	Cost	Last Error 
@@ -641,6 +657,7 @@ quic://10.56.0.1:7004           	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0
 tcp://10.56.0.1:7001            	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	1m24s 	0.47ms	5.0KB	3.2KB	-   	- 	0 	1   	-         	
 ws://10.56.0.1:7003             	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	9s    	2.21ms	0.7KB	0.7KB	-   	- 	0 	4   	-         	
 tls://10.56.0.1:7005            	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	6s    	0.41ms	0.7KB	0.7KB	-   	- 	3 	1   	-         	
+
 """#,
                      json: #"""
 {
@@ -731,6 +748,7 @@ tls://10.56.0.1:7005            	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "m1-getPeers-mc", command: "getPeers", arguments: [],
                      envelope: #"""
@@ -773,11 +791,13 @@ tls://10.56.0.1:7005            	Up   	Out	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0
     ]
   }
 }
+
 """#,
                      table: #"""
                       URI                      	State	Dir	              IP Address              	Uptime	 RTT  	 RX  	 TX  	Down	Up	Pr	Cost	Last Error 
 tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:41237	Up   	Out	200:4e9e:1777:f98f:d6eb:7779:c307:ac51	6s    	0.44ms	1.0KB	0.8KB	-   	- 	0 	1   	-         	
 tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6eb:7779:c307:ac51	8s    	0.41ms	0.8KB	0.6KB	-   	- 	0 	1   	-         	
+
 """#,
                      json: #"""
 {
@@ -812,6 +832,7 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "a-getTree", command: "getTree", arguments: [],
                      envelope: #"""
@@ -838,11 +859,13 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     ]
   }
 }
+
 """#,
                      table: #"""
                            Public Key                           	              IP Address              	                             Parent                             	Sequence 
 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	1       	
 75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56b8f0	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	2       	
+
 """#,
                      json: #"""
 {
@@ -861,6 +884,7 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "b-getTree", command: "getTree", arguments: [],
                      envelope: #"""
@@ -887,11 +911,13 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     ]
   }
 }
+
 """#,
                      table: #"""
                            Public Key                           	              IP Address              	                             Parent                             	Sequence 
 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	1       	
 75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56b8f0	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	2       	
+
 """#,
                      json: #"""
 {
@@ -910,6 +936,7 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "a-getPaths", command: "getPaths", arguments: [],
                      envelope: #"""
@@ -930,10 +957,12 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     ]
   }
 }
+
 """#,
                      table: #"""
                            Public Key                           	              IP Address              	Path	   Seq     
 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	[]  	1795878715	
+
 """#,
                      json: #"""
 {
@@ -946,6 +975,7 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "b-getPaths", command: "getPaths", arguments: [],
                      envelope: #"""
@@ -968,10 +998,12 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     ]
   }
 }
+
 """#,
                      table: #"""
                            Public Key                           	              IP Address              	Path	   Seq     
 75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56b8f0	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	[1] 	1795878715	
+
 """#,
                      json: #"""
 {
@@ -986,6 +1018,7 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "a-getSessions", command: "getSessions", arguments: [],
                      envelope: #"""
@@ -1007,10 +1040,12 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     ]
   }
 }
+
 """#,
                      table: #"""
                            Public Key                           	              IP Address              	Uptime	 RX  	 TX   
 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d	17s   	0.3KB	1.7KB	
+
 """#,
                      json: #"""
 {
@@ -1024,6 +1059,7 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "b-getSessions", command: "getSessions", arguments: [],
                      envelope: #"""
@@ -1045,10 +1081,12 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     ]
   }
 }
+
 """#,
                      table: #"""
                            Public Key                           	              IP Address              	Uptime	 RX  	 TX   
 75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56b8f0	201:2931:d6fb:828a:5ea1:4280:ea3c:8a0e	17s   	1.7KB	0.3KB	
+
 """#,
                      json: #"""
 {
@@ -1062,6 +1100,7 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "a-getTun", command: "getTun", arguments: [],
                      envelope: #"""
@@ -1077,11 +1116,13 @@ tls://[fe80::9c79:27ff:fec1:e99%25v5n-va]:35255	Up   	In 	200:4e9e:1777:f98f:d6e
     "mtu": 65535
   }
 }
+
 """#,
                      table: #"""
 TUN enabled:   	true 	
 Interface name:	v5nA 	
 Interface MTU: 	65535	
+
 """#,
                      json: #"""
 {
@@ -1089,6 +1130,7 @@ Interface MTU: 	65535
   "name": "v5nA",
   "mtu": 65535
 }
+
 """#),
         CTL05Fixture(name: "m1-getMulticastInterfaces", command: "getMulticastInterfaces", arguments: [],
                      envelope: #"""
@@ -1110,10 +1152,12 @@ Interface MTU: 	65535
     ]
   }
 }
+
 """#,
                      table: #"""
  Name 	             Listen Address             	Beacon	Listen	Password 
 v5n-va	[fe80::c02c:dcff:fe30:da4b%v5n-va]:38559	Yes   	Yes   	-       	
+
 """#,
                      json: #"""
 {
@@ -1127,6 +1171,7 @@ v5n-va	[fe80::c02c:dcff:fe30:da4b%v5n-va]:38559	Yes   	Yes   	-
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "m1-getMulticastInterfaces-pw", command: "getMulticastInterfaces", arguments: [],
                      envelope: #"""
@@ -1148,10 +1193,12 @@ v5n-va	[fe80::c02c:dcff:fe30:da4b%v5n-va]:38559	Yes   	Yes   	-
     ]
   }
 }
+
 """#,
                      table: #"""
  Name 	             Listen Address             	Beacon	Listen	Password 
 v5n-va	[fe80::c02c:dcff:fe30:da4b%v5n-va]:38889	Yes   	Yes   	Yes     	
+
 """#,
                      json: #"""
 {
@@ -1165,6 +1212,7 @@ v5n-va	[fe80::c02c:dcff:fe30:da4b%v5n-va]:38889	Yes   	Yes   	Yes
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "a-getMulticastInterfaces", command: "getMulticastInterfaces", arguments: [],
                      envelope: #"""
@@ -1178,14 +1226,17 @@ v5n-va	[fe80::c02c:dcff:fe30:da4b%v5n-va]:38889	Yes   	Yes   	Yes
     "multicast_interfaces": []
   }
 }
+
 """#,
                      table: #"""
 Name	Listen Address	Beacon	Listen	Password 
+
 """#,
                      json: #"""
 {
   "multicast_interfaces": []
 }
+
 """#),
         CTL05Fixture(name: "a-list", command: "list", arguments: [],
                      envelope: #"""
@@ -1276,6 +1327,7 @@ Name	Listen Address	Beacon	Listen	Password
     ]
   }
 }
+
 """#,
                      table: #"""
        Command        	      Arguments       	                     Description                      
@@ -1293,6 +1345,7 @@ gettree               	                      	Show known Tree entries
 gettun                	                      	Show information about the node's TUN interface      	
 list                  	                      	List available commands                              	
 removepeer            	uri=..., interface=...	Remove a peer from the peer list                     	
+
 """#,
                      json: #"""
 {
@@ -1375,6 +1428,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "b-getNodeInfo", command: "getNodeInfo", arguments: ["key=75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56b8f0"],
                      envelope: #"""
@@ -1396,6 +1450,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
     }
   }
 }
+
 """#,
                      table: #"""
 {
@@ -1405,6 +1460,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
       "buildversion": "0.5.12",
       "name": "v5n-A"
     }
+
 """#,
                      json: #"""
 {
@@ -1416,6 +1472,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
     "name": "v5n-A"
   }
 }
+
 """#),
         CTL05Fixture(name: "a-debug_remoteGetSelf", command: "debug_remoteGetSelf", arguments: ["key=26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484"],
                      envelope: #"""
@@ -1434,6 +1491,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
     }
   }
 }
+
 """#,
                      table: #"""
 {
@@ -1442,6 +1500,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
       "routing_entries": "2"
     }
   }
+
 """#,
                      json: #"""
 {
@@ -1450,6 +1509,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
     "routing_entries": "2"
   }
 }
+
 """#),
         CTL05Fixture(name: "a-debug_remoteGetTree", command: "debug_remoteGetTree", arguments: ["key=26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484"],
                      envelope: #"""
@@ -1470,6 +1530,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
     }
   }
 }
+
 """#,
                      table: #"""
 {
@@ -1480,6 +1541,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
       ]
     }
   }
+
 """#,
                      json: #"""
 {
@@ -1490,6 +1552,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
     ]
   }
 }
+
 """#),
         CTL05Fixture(name: "synthetic-getPeers", command: "getPeers", arguments: [],
                      envelope: #"""
@@ -1557,6 +1620,7 @@ removepeer            	uri=..., interface=...	Remove a peer from the peer list
     ]
   }
 }
+
 """#,
                      table: #"""
         URI         	State	Dir	IP Address	Uptime 	  RTT   	 RX  	 TX  	  Down   	 Up  	Pr	Cost	             Last Error              
@@ -1564,6 +1628,7 @@ tls://[fd00::1]:443 	Up   	Out	200:1::1  	25h1m1s	0.00ms  	5.0TB	3.0GB	1.0MB/s  
 tcp://10.0.0.1:1    	Up   	In 	200:1::2  	59m59s 	123.46ms	0.1KB	1.0KB	100.0KB/s	-    	0 	1   	-                                   	
 quic://h.example:7  	Down 	Out	          	0s     	-       	0B   	0B   	-        	-    	0 	0   	2s ago: dial tcp: connection refused	
 unix:///run/ygg.sock	Down 	Out	          	0s     	-       	0B   	0B   	-        	-    	0 	0   	1h2m5s ago: handshake timed out     	
+
 """#,
                      json: #"""
 {
@@ -1623,6 +1688,7 @@ unix:///run/ygg.sock	Down 	Out	          	0s     	-       	0B   	0B   	-        
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "synthetic-getSessions", command: "getSessions", arguments: [],
                      envelope: #"""
@@ -1651,11 +1717,13 @@ unix:///run/ygg.sock	Down 	Out	          	0s     	-       	0B   	0B   	-        
     ]
   }
 }
+
 """#,
                      table: #"""
                            Public Key                           	IP Address	Uptime	RX 	   TX    
 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	200:1::1  	0s    	99B	1024.0KB	
 75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56b8f0	200:1::2  	2h2m2s	0B 	1.0GB   	
+
 """#,
                      json: #"""
 {
@@ -1676,6 +1744,7 @@ unix:///run/ygg.sock	Down 	Out	          	0s     	-       	0B   	0B   	-        
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "synthetic-getPaths", command: "getPaths", arguments: [],
                      envelope: #"""
@@ -1700,10 +1769,12 @@ unix:///run/ygg.sock	Down 	Out	          	0s     	-       	0B   	0B   	-        
     ]
   }
 }
+
 """#,
                      table: #"""
                            Public Key                           	IP Address	   Path   	Seq 
 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484	200:1::1  	[1 22 333]	5  	
+
 """#,
                      json: #"""
 {
@@ -1720,6 +1791,7 @@ unix:///run/ygg.sock	Down 	Out	          	0s     	-       	0B   	0B   	-        
     }
   ]
 }
+
 """#),
         CTL05Fixture(name: "synthetic-getTun-off", command: "getTun", arguments: [],
                      envelope: #"""
@@ -1733,14 +1805,17 @@ unix:///run/ygg.sock	Down 	Out	          	0s     	-       	0B   	0B   	-        
     "enabled": false
   }
 }
+
 """#,
                      table: #"""
 TUN enabled:	false	
+
 """#,
                      json: #"""
 {
   "enabled": false
 }
+
 """#),
         CTL05Fixture(name: "synthetic-getNodeInfo", command: "getNodeInfo", arguments: ["key=26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484"],
                      envelope: #"""
@@ -1767,6 +1842,7 @@ TUN enabled:	false
     }
   }
 }
+
 """#,
                      table: #"""
 {
@@ -1781,6 +1857,7 @@ TUN enabled:	false
       "empty": {},
       "e": []
     }
+
 """#,
                      json: #"""
 {
@@ -1797,6 +1874,7 @@ TUN enabled:	false
     "e": []
   }
 }
+
 """#),
         CTL05Fixture(name: "synthetic-lookups", command: "lookups", arguments: [],
                      envelope: #"""
@@ -1817,6 +1895,7 @@ TUN enabled:	false
     ]
   }
 }
+
 """#,
                      table: #"""
 {
@@ -1829,6 +1908,7 @@ TUN enabled:	false
       }
     ]
   }
+
 """#,
                      json: #"""
 {
@@ -1841,6 +1921,7 @@ TUN enabled:	false
     }
   ]
 }
+
 """#),
     ]
 }
