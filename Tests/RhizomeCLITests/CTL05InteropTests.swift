@@ -89,6 +89,9 @@ struct CTL05InteropTests {
                     return rt.stdout == yt.stdout
                 }
                 #expect(same, "\(what) never printed the same table:\n\(rt.stdout)\nyggdrasilctl:\n\(yt.stdout)")
+                let minimumLines = ["getSelf": 6, "getPeers": 2, "getTree": 3, "getPaths": 1, "getSessions": 2, "getTun": 3]
+                #expect(rt.stdout.split(separator: "\n").count >= minimumLines[command] ?? 1, "\(what):\n\(rt.stdout)")
+                print("rhizomectl \(what):\n\(rt.stdout)")
                 if command == "getPeers" {
                     // The 0.5 layout, not the 0.4 one.
                     #expect(rt.stdout.split(separator: "\n").first?.contains("\tState\tDir\t") == true, "\(rt.stdout)")
