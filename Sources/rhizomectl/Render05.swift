@@ -96,13 +96,14 @@ enum Render05 {
                 GoFormat.integer(p["priority"]), GoFormat.integer(p["cost"]), lastError]
     }
 
-    /// rhizome's ping: the key found for the address, the path the router has to it, the RTT.
+    /// rhizome's ping: the key found for the address, the path the router holds for it (the
+    /// target's ports down the tree from the root, as getPaths shows it), the round-trip time.
     static func ping(_ obj: JSONObject) -> String {
         let route: String
         if let path = obj["path"]?.arrayValue {
-            route = path.isEmpty ? "path [] (a direct peer or this node)" : "path \(Format.ports(obj["path"])), \(path.count) hop\(path.count == 1 ? "" : "s")"
+            route = path.isEmpty ? "path [] (it is the root)" : "path \(Format.ports(obj["path"])) from the root"
         } else {
-            route = "no path known yet (the reply came back along the tree)"
+            route = "no path entry (the reply came back along the tree)"
         }
         return "\(Format.scalar(obj["address"])) (key \(Format.scalar(obj["key"]))): reachable, \(route), rtt \(Format.scalar(obj["rtt_ms"])) ms\n"
     }

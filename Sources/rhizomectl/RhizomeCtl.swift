@@ -15,12 +15,14 @@ struct RhizomeCtl: ParsableCommand {
         commandName: "rhizomectl",
         abstract: "Query and control a running Rhizome (or Yggdrasil) node through its admin socket.",
         discussion: """
-        Commands: list, getSelf, getPeers, getTree (0.5), getDHT (0.4), getPaths, getSessions, getTun,
-        getMulticastInterfaces, addPeer uri=URI [interface=NAME], removePeer uri=URI [interface=NAME],
-        getNodeInfo key=KEY, debug_remoteGetSelf|Peers|DHT|Tree key=KEY.
-        Rhizome nodes also answer: ping KEY|ADDRESS (key lookup, path, round-trip time),
-        tree [-dot] (the spanning tree; -dot for Graphviz), getCounters.
-        Protocol 0.5 nodes (rhizome's or yggdrasil 0.5's) also give tree.
+        Commands: list, getSelf, getPeers, getPaths, getSessions, getTun,
+        getMulticastInterfaces, getTree (0.5), getDHT (0.4),
+        addPeer uri=URI [interface=NAME], removePeer uri=URI [interface=NAME],
+        getNodeInfo key=KEY, debug_remoteGetSelf|Peers|Tree|DHT key=KEY.
+        Rhizome nodes also answer: ping KEY|ADDRESS (key lookup, path or route,
+        round-trip time) and getCounters. tree [-dot] draws the spanning tree
+        (-dot for Graphviz) from any rhizome node and from yggdrasil 0.5 nodes.
+        The protocol (0.4 or 0.5) is read from the node's replies.
         """)
 
     @Option(name: [.customLong("endpoint", withSingleDash: true), .customLong("endpoint")],
@@ -44,6 +46,10 @@ struct RhizomeCtl: ParsableCommand {
             let name = String(a.drop { $0 == "-" }.prefix { $0 != "=" })
             guard ["endpoint", "json", "version", "h", "help"].contains(name) else {
                 fail("flag provided but not defined: -\(name)\n" + helpMessage(), code: 2)
+            }
+            if name == "h" || name == "help" {
+                print(helpMessage())
+                return
             }
             if let eq = a.firstIndex(of: "=") {
                 let value = String(a[a.index(after: eq)...])

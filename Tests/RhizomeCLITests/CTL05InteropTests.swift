@@ -56,6 +56,7 @@ struct CTL05InteropTests {
         }, "ping: \(ping.stdout)\(ping.stderr)")
         #expect(ping.stdout.hasPrefix("\(ygg.address) (key \(ygg.publicKey)): reachable, path ["), "\(ping.stdout)")
         #expect(ping.stdout.contains(" ms\n"))
+        print("rhizomectl ping: \(ping.stdout)")
         #expect(NetworkLab.waitUntil(timeout: 10) {
             (Self.json((try? yctl(ygg, ["getSessions"], json: true))?.stdout ?? "")?["sessions"] as? [Any])?.count == 1
                 && (Self.json((try? yctl(rz, ["getSessions"], json: true))?.stdout ?? "")?["sessions"] as? [Any])?.count == 1
@@ -109,6 +110,7 @@ struct CTL05InteropTests {
             #expect(tree.status == 0, "\(tree.stderr)")
             #expect(tree.stdout.contains("(root)") && tree.stdout.contains("└─ "), "\(tree.stdout)")
             #expect(tree.stdout.contains("\(node.publicKey)  \(node.address)  seq ") && tree.stdout.contains("(this node)"), "\(tree.stdout)")
+            print("rhizomectl tree on \(node.implementation):\n\(tree.stdout)")
             let other = node === ygg ? rz : ygg
             #expect(tree.stdout.contains(other.publicKey), "\(tree.stdout)")
             let dot = try rctl(node, ["tree", "-dot"])

@@ -112,9 +112,17 @@ import RhizomeTestSupport
         defer { server.stop() }
         let r = try run(server, ["ping", "202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d"])
         #expect(r.status == 0)
-        #expect(r.stdout == "202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d (key 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484): reachable, path [3 1], 2 hops, rtt 0.734 ms\n")
+        #expect(r.stdout == "202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d (key 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484): reachable, path [3 1] from the root, rtt 0.734 ms\n")
         let c = try run(server, ["getCounters"])
         #expect(c.stdout == " Layer  \tCounter \tValue \nrouter  \tframesIn\t12   \t\nrouter  \tdropped \t0    \t\nsessions\topened  \t1    \t\nlinks   \topen    \t2    \t\n")
+    }
+
+    @Test func helpNamesBothProtocolsCommandsWithoutConnecting() throws {
+        for flag in ["-h", "--help", "-help"] {
+            let r = try Subprocess.run(Self.rhizomectl, ["-endpoint=unix:///nonexistent/admin.sock", flag])
+            #expect(r.status == 0, "\(flag): \(r.stderr)")
+            #expect(r.stdout.contains("getTree (0.5), getDHT (0.4)") && r.stdout.contains("USAGE: rhizomectl"), "\(r.stdout)")
+        }
     }
 
     /// Against yggdrasil 0.5.12, rhizome's own commands fail with a clear message and exit 1.
@@ -131,6 +139,11 @@ import RhizomeTestSupport
             #expect(r.stdout.isEmpty)
             #expect(r.stderr == "rhizomectl: \(args[0]) is a rhizome command; the node at \(server.endpoint) (yggdrasil 0.5.12) does not have it (it answered: Unknown action '\(args[0].lowercased())', try 'list' for help)\n")
         }
+        // yggdrasil 0.4.7 has no getTree, so there `tree` is rhizome's too.
+        server.setReplies(["gettree": Self.errorEnvelope("unknown action 'gettree'", request: "getTree"), "getself": Self.envelope(Self.selfV04)])
+        let tree = try run(server, ["tree"])
+        #expect(tree.status == 1)
+        #expect(tree.stderr.hasPrefix("rhizomectl: tree is a rhizome command; the node at \(server.endpoint) (yggdrasil 0.4.7) does not have it"), "\(tree.stderr)")
         // Any other error: exit 1 with the node's text; no node: exit 2.
         server.setReplies(["*": Self.errorEnvelope("peer is not configured", request: "removePeer")])
         let e = try run(server, ["removePeer", "uri=tcp://[::1]:1"])
