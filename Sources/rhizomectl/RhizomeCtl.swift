@@ -4,21 +4,25 @@ import RhizomeNode
 import Glibc
 #endif
 
-/// Control tool for a running node, rhizome's or yggdrasil 0.4.7's (same admin protocol).
+/// Control tool for a running node, rhizome's or yggdrasil's, speaking protocol 0.4 or 0.5.
 /// Syntax as yggdrasilctl: `rhizomectl [-endpoint=URI] [-json] COMMAND [key=value ...]`.
-/// Unlike yggdrasilctl 0.4.7, it exits non-zero when it cannot reach the node (2) or the node
-/// answers with an error (1).
+/// Which protocol the node speaks is read from its reply (`NodeGeneration`); 0.5 replies are
+/// printed as yggdrasilctl 0.5.12 prints them. Unlike yggdrasilctl, it exits non-zero when it
+/// cannot reach the node (2) or the node answers with an error (1).
 @main
 struct RhizomeCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rhizomectl",
         abstract: "Query and control a running Rhizome (or Yggdrasil) node through its admin socket.",
         discussion: """
-        Commands: list, getSelf, getPeers, getDHT, getPaths, getSessions, getTun,
-        getMulticastInterfaces, addPeer uri=URI [interface=NAME], removePeer uri=URI [interface=NAME],
-        getNodeInfo key=KEY, debug_remoteGetSelf|Peers|DHT key=KEY.
-        Rhizome nodes also answer: ping KEY|ADDRESS (path, hops, round-trip time),
-        tree [-dot] (the spanning tree as this node sees it; -dot for Graphviz), getCounters.
+        Commands: list, getSelf, getPeers, getPaths, getSessions, getTun,
+        getMulticastInterfaces, getTree (0.5), getDHT (0.4),
+        addPeer uri=URI [interface=NAME], removePeer uri=URI [interface=NAME],
+        getNodeInfo key=KEY, debug_remoteGetSelf|Peers|Tree|DHT key=KEY.
+        Rhizome nodes also answer: ping KEY|ADDRESS (key lookup, path or route,
+        round-trip time) and getCounters. tree [-dot] draws the spanning tree
+        (-dot for Graphviz) from any rhizome node and from yggdrasil 0.5 nodes.
+        The protocol (0.4 or 0.5) is read from the node's replies.
         """)
 
     @Option(name: [.customLong("endpoint", withSingleDash: true), .customLong("endpoint")],
@@ -42,6 +46,10 @@ struct RhizomeCtl: ParsableCommand {
             let name = String(a.drop { $0 == "-" }.prefix { $0 != "=" })
             guard ["endpoint", "json", "version", "h", "help"].contains(name) else {
                 fail("flag provided but not defined: -\(name)\n" + helpMessage(), code: 2)
+            }
+            if name == "h" || name == "help" {
+                print(helpMessage())
+                return
             }
             if let eq = a.firstIndex(of: "=") {
                 let value = String(a[a.index(after: eq)...])
@@ -101,25 +109,53 @@ struct RhizomeCtl: ParsableCommand {
             arguments.append((key, String(word[word.index(after: eq)...])))
         }
         let target = endpoint ?? Self.defaultEndpoint()
-        let reply: JSONObject
+        let reply: AdminClient.Reply
         do {
-            reply = try AdminClient.call(endpoint: target, command: request, arguments: arguments)
+            reply = try AdminClient.exchange(endpoint: target, command: request, arguments: arguments)
         } catch {
             Self.fail("rhizomectl: \(error)", code: 2)
         }
-        if reply["status"]?.stringValue == "error" {
-            Self.fail("rhizomectl: the node returned an error: \(reply["error"]?.stringValue ?? "(no error text)")", code: 1)
+        let name = request.lowercased()
+        if reply.object["status"]?.stringValue == "error" {
+            let text = reply.object["error"]?.stringValue ?? "(no error text)"
+            if Self.rhizomeOnly.contains(name), let node = Self.probeSelf(target), node["build_name"]?.stringValue != BuildInfo.name {
+                let build = [node["build_name"], node["build_version"]].compactMap { $0?.stringValue }.joined(separator: " ")
+                Self.fail("rhizomectl: \(command) is a rhizome command; the node at \(target) (\(build)) does not have it (it answered: \(text))", code: 1)
+            }
+            Self.fail("rhizomectl: the node returned an error: \(text)", code: 1)
         }
-        let response = reply["response"] ?? .null
+        let response = reply.object["response"] ?? .null
+        let responseText = RawJSON.member("response", of: reply.text[...]) ?? "null"
         if json {
-            print(JSONWriter.write(response))
+            print(RawJSON.indented(responseText))
             return
         }
-        if dot {
+        var generation = NodeGeneration.detect(command: name, reply: reply.object)
+        if generation == nil && !["addpeer", "removepeer"].contains(name) {
+            generation = NodeGeneration.from(self: Self.probeSelf(target))
+        }
+        if generation == .v05 {
+            if command.lowercased() == "tree" {
+                let me = Self.probeSelf(target)?["key"]?.stringValue
+                print(dot ? Render05.dot(response, me: me) : Render05.tree(response, me: me), terminator: "")
+            } else {
+                print(Render05.text(command: name, response: response, responseText: responseText), terminator: "")
+            }
+        } else if dot {
             print(Render.dot(response), terminator: "")
         } else {
-            print(Render.text(command: request.lowercased(), response: response), terminator: "")
+            print(Render.text(command: name, response: response), terminator: "")
         }
+    }
+
+    /// Commands only rhizome's daemons answer (`tree` asks for `getTree`, which 0.4.7 lacks).
+    static let rhizomeOnly: Set<String> = ["ping", "gettree", "getcounters"]
+
+    /// The node's getSelf response, or nil when it cannot be had.
+    static func probeSelf(_ endpoint: String) -> JSONObject? {
+        guard let reply = try? AdminClient.call(endpoint: endpoint, command: "getSelf", arguments: []),
+              reply["status"]?.stringValue == "success" else { return nil }
+        return reply["response"]?.objectValue
     }
 
     /// As yggdrasilctl: the AdminListen of the default config file if it names one, else the

@@ -2,17 +2,28 @@
 import Glibc
 #endif
 
-/// A blocking client for the admin API (rhizome's or yggdrasil 0.4.7's): one request, one reply.
-/// Replies are pretty-printed JSON without framing, so the reply is read until one complete JSON
-/// value has arrived (or the server closes).
+/// A blocking client for the admin API (rhizome's, yggdrasil 0.4.7's or 0.5.12's): one request,
+/// one reply. Replies are pretty-printed JSON without framing, so the reply is read until one
+/// complete JSON value has arrived (or the server closes).
 public enum AdminClient {
     public struct Failure: Error, CustomStringConvertible {
         public var message: String
         public var description: String { message }
     }
 
+    /// A reply parsed, and its text as received (yggdrasilctl prints some members verbatim).
+    public struct Reply: Sendable {
+        public var object: JSONObject
+        public var text: String
+    }
+
     /// Sends `{"request": command, "arguments": {...}}` and returns the whole reply object.
     public static func call(endpoint: String, command: String, arguments: [(String, String)], timeout: Double = 10) throws -> JSONObject {
+        try exchange(endpoint: endpoint, command: command, arguments: arguments, timeout: timeout).object
+    }
+
+    /// As `call`, keeping the reply's text too.
+    public static func exchange(endpoint: String, command: String, arguments: [(String, String)], timeout: Double = 10) throws -> Reply {
         let fd = try connect(endpoint, timeout: timeout)
         defer { close(fd) }
         let args = JSONObject(arguments.sorted { $0.0 < $1.0 }.map { ($0.0, JSONValue.string($0.1)) })
@@ -36,11 +47,12 @@ public enum AdminClient {
             reply += chunk[0..<n]
             if reply.count > 64 << 20 { throw Failure(message: "reply larger than 64 MiB") }
         }
-        guard let text = String(validating: reply, as: UTF8.self),
+        let length = JSONValueSplitter.firstValueLength(in: reply) ?? reply.count
+        guard let text = String(validating: reply[0..<length], as: UTF8.self),
               case .object(let obj)? = try? HJSONParser.parse(text, strict: false) else {
             throw Failure(message: "the node's reply is not a JSON object")
         }
-        return obj
+        return Reply(object: obj, text: text)
     }
 
     static func connect(_ endpoint: String, timeout: Double) throws -> Int32 {
