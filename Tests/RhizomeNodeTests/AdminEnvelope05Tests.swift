@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import Testing
+import RhizomeCore
 @testable import RhizomeNode
 
 /// The 0.5.12 admin envelope (node-sessions-admin.md §9.2–§9.4) without sockets: replies are
