@@ -86,9 +86,15 @@ struct Admin05InteropTests {
             defer { t.lab.shutdown() }
             let (rz, other, reference) = rhizomeIsA ? (t.a, t.b, refA) : (t.b, t.a, refB)
             let got = Self.shapes(of: rz, other: other)
+            #expect(reference.count == 12 && reference.values.allSatisfy { !$0.isEmpty }, "reference replies: \(reference)")
             for (command, members) in reference.sorted(by: { $0.key < $1.key }) {
-                let missing = members.subtracting(got[command] ?? [])
+                let mine = got[command] ?? []
+                let missing = members.subtracting(mine)
                 #expect(missing.isEmpty, "rhizome as \(rhizomeIsA ? "A" : "B"): \(command) lacks \(missing.sorted())")
+                // Members beyond 0.5.12's would be ignored by its clients, but should not be there.
+                let extra = mine.subtracting(members)
+                #expect(extra.isEmpty, "rhizome as \(rhizomeIsA ? "A" : "B"): \(command) has more than 0.5.12: \(extra.sorted())")
+                print("rhizome as \(rhizomeIsA ? "A" : "B"): \(command): \(mine.count) member paths, 0.5.12 \(members.count)")
             }
             // The list has every 0.5.12 command (rhizome adds getcounters and ping).
             let names = Set(((try? rz.ctl(["list"]))?["list"] as? [[String: Any]] ?? []).compactMap { $0["command"] as? String })
@@ -114,6 +120,19 @@ struct Admin05InteropTests {
         let (ygg, rz) = (t.a, t.b)
         func ctlText(_ args: [String]) throws -> RunResult {
             try Subprocess.run(rz.yggdrasilctl, ["-endpoint", "unix://\(rz.adminSocket)"] + args, timeout: 10)
+        }
+        // yggdrasilctl's tables of rhizome, for the record (the down peer shows its last error).
+        // The beaconing interface gets its multicast TLS listener, shown as [fe80::…%if]:port.
+        let listening = NetworkLab.waitUntil(timeout: 10, interval: 0.5) {
+            let rows = (try? rz.ctl(["getMulticastInterfaces"]))?["multicast_interfaces"] as? [[String: Any]] ?? []
+            return rows.count == 1 && (rows[0]["address"] as? String)?.hasPrefix("[fe80::") == true
+                && rows[0]["beacon"] as? Bool == true && rows[0]["listen"] as? Bool == false && rows[0]["password"] as? Bool == false
+        }
+        #expect(listening, "\((try? rz.ctl(["getMulticastInterfaces"])) ?? [:])")
+        for command in ["getPeers", "getMulticastInterfaces", "getSelf"] {
+            let table = try ctlText([command])
+            #expect(table.status == 0 && !table.stdout.contains("Admin socket returned an error"), "\(command): \(table.stdout)")
+            print(table.stdout)
         }
         let dup = try ctlText(["addPeer", "uri=\(t.listenURI)?password="])
         #expect(dup.stdout.contains("Admin socket returned an error: peer is already configured") && dup.status == 1, "\(dup.stdout)")

@@ -4,6 +4,9 @@ import NIOPosix
 import NIOSSL
 import RhizomeCrypto
 import RhizomeIPv6
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the node does with links once they pass the handshake.
 protocol LinkEvents: AnyObject {
@@ -350,7 +353,7 @@ final class LinkManager {
             switch result {
             case .failure(let error):
                 self.log.warning("Failed to dial \(scheme.uppercased()) \(uri.authority): \(Self.describe(error))")
-                self.noteError(id, Self.describe(error))
+                self.noteError(id, "dial \(scheme) \(uri.authority): connect: \(Self.goText(error))")
                 if let id { self.scheduleRedial(id, rejected: false) }
             case .success(let channel):
                 guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
@@ -519,6 +522,14 @@ final class LinkManager {
     static func describe(_ error: Error) -> String {
         if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { return "\(first.error)" }
         return "\(error)"
+    }
+
+    /// A connect error as Go words it (`connection refused`), for 0.5 `getPeers.last_error`.
+    static func goText(_ error: Error) -> String {
+        let first = (error as? NIOConnectionError)?.connectionErrors.first?.error ?? error
+        if let io = first as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let channelError = first as? ChannelError, case .connectTimeout = channelError { return "i/o timeout" }
+        return describe(error)
     }
 
     static func describe(_ address: SocketAddress) -> String {
