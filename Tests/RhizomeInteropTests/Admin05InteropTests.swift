@@ -157,5 +157,9 @@ struct Admin05InteropTests {
         #expect(entry?["up"] as? Bool == false && entry?["last_error"] as? String == "link schema unknown", "\(rz.peerEntries())")
         _ = try rz.ctl(["removePeer", "uri=foo://1.2.3.4:5"])
         #expect(!rz.peerEntries().contains { ($0["remote"] as? String) == "foo://1.2.3.4:5" })
+        // addPeer without a URI too: an entry without `remote`, as 0.5.12 shows it.
+        #expect(try rz.ctl(["addPeer"]).isEmpty)
+        #expect(rz.peerEntries().contains { $0["remote"] == nil && $0["last_error"] as? String == "link schema unknown" },
+                "\(rz.peerEntries())")
     }
 }

@@ -76,7 +76,8 @@ extension Daemon {
                 // Option errors are refused at once, with 0.5.12's texts; anything else 0.5.12
                 // accepts and reports later as the entry's last_error (§2.7).
                 if let text = optionError05(e.reason) { throw AdminError(message: text) }
-                try addUndialable(links, uri, interface, error: e.reason)
+                let schemeless = e.reason.hasPrefix("not a URI")   // the empty URI included
+                try addUndialable(links, uri, interface, error: schemeless ? "link schema unknown" : e.reason)
             } catch is PeerURI.UnsupportedScheme {
                 try addUndialable(links, uri, interface, error: "link schema unknown")
             } catch let e as ConfigError {
