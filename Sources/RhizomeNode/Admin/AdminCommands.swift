@@ -23,7 +23,7 @@ extension Daemon {
             return .object(JSONObject([("sessions", .array(list))]))
         }
 
-        admin.register("getTun", "Show information about the node's TUN interface") { _ in
+        admin.register("getTun", "Show information about the node's TUN interface", goType: "tun.GetTUNRequest") { _ in
             guard let tun = runtime.tun else { return .object(JSONObject([("enabled", .bool(false))])) }
             return .object(JSONObject([("enabled", .bool(true)), ("name", .string(tun.name)), ("mtu", .int(tun.mtu))]))
         }
@@ -44,7 +44,16 @@ extension Daemon {
             }
         }
 
-        admin.register("getMulticastInterfaces", "Show which interfaces multicast is enabled on") { [weak self] _ in
+        admin.register("getMulticastInterfaces", "Show which interfaces multicast is enabled on",
+                       goType: "multicast.GetMulticastInterfacesRequest") { [weak self] _ in
+            if self?.config.protocolVersion == .v05 {
+                // 0.5.12: one object per interface (spec node-sessions-admin.md §9.5).
+                let rows: [JSONValue] = (self?.multicast?.interfaceStates ?? []).map { i in
+                    .object(JSONObject([("name", .string(i.name)), ("address", .string(i.address)), ("beacon", .bool(i.beacon)),
+                                        ("listen", .bool(i.listen)), ("password", .bool(i.password))]))
+                }
+                return .object(JSONObject([("multicast_interfaces", .array(rows))]))
+            }
             let names = self?.multicast?.interfaceNames ?? []
             return .object(JSONObject([("multicast_interfaces", .array(names.map(JSONValue.string)))]))
         }

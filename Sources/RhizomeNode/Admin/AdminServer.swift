@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import RhizomeCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,6 +11,9 @@ struct AdminCommand {
     var name: String
     var description: String
     var fields: [String]
+    /// 0.5: the Go type yggdrasil 0.5.12 decodes the arguments into (`admin.GetSelfRequest`), for
+    /// its argument-type error texts; nil = arguments are not checked (`list`, rhizome's own).
+    var goRequestType: String?
     /// Produces the `response` object, or throws `AdminError` with the message for `error`.
     var handler: (JSONObject) -> EventLoopFuture<JSONValue>
 }
@@ -19,9 +23,11 @@ struct AdminError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// The admin socket: yggdrasil 0.4.7's protocol (one JSON request → one pretty-printed JSON
-/// reply with `status`, `error`, `request`, `response`; `keepalive` keeps the connection), so
-/// Debian's yggdrasilctl drives rhizome unchanged. Requests are capped in size; malformed input
+/// The admin socket: yggdrasil's protocol (one JSON request → one pretty-printed JSON reply with
+/// `status`, `error`, `request`, `response`; `keepalive` keeps the connection), so Debian's
+/// yggdrasilctl drives rhizome unchanged. The envelope follows the node's version: 0.4.7 answers
+/// `"request": null`; 0.5.12 echoes the parsed request (spec node-sessions-admin.md §9.2) and
+/// checks argument types with Go's error texts. Requests are capped in size; malformed input
 /// gets an error reply and never affects the node.
 final class AdminServer {
     let eventLoop: EventLoop
@@ -29,6 +35,8 @@ final class AdminServer {
     private(set) var commands: [String: AdminCommand] = [:]
     private var channel: Channel?
     private var socketPath: String?
+    /// Selects the envelope; the 0.5 commands set it when they are registered.
+    var version: ProtocolVersion = .v04
 
     /// Largest request accepted; a client that sends more gets an error and is disconnected.
     static let maxRequestBytes = 1 << 20
@@ -47,13 +55,16 @@ final class AdminServer {
         }
     }
 
-    func register(_ name: String, _ description: String, fields: [String] = [], _ handler: @escaping (JSONObject) -> EventLoopFuture<JSONValue>) {
-        commands[name.lowercased()] = AdminCommand(name: name.lowercased(), description: description, fields: fields, handler: handler)
+    func register(_ name: String, _ description: String, fields: [String] = [], goType: String? = nil,
+                  _ handler: @escaping (JSONObject) -> EventLoopFuture<JSONValue>) {
+        commands[name.lowercased()] = AdminCommand(name: name.lowercased(), description: description, fields: fields,
+                                                   goRequestType: goType, handler: handler)
     }
 
     /// A synchronous handler.
-    func register(_ name: String, _ description: String, fields: [String] = [], sync: @escaping (JSONObject) throws -> JSONValue) {
-        register(name, description, fields: fields) { [eventLoop] args in
+    func register(_ name: String, _ description: String, fields: [String] = [], goType: String? = nil,
+                  sync: @escaping (JSONObject) throws -> JSONValue) {
+        register(name, description, fields: fields, goType: goType) { [eventLoop] args in
             do { return eventLoop.makeSucceededFuture(try sync(args)) } catch { return eventLoop.makeFailedFuture(error) }
         }
     }
@@ -129,6 +140,7 @@ final class AdminServer {
 
     /// Handles one parsed request value; returns the reply and whether to keep the connection.
     func handle(requestBytes: [UInt8]) -> EventLoopFuture<(JSONValue, Bool)> {
+        if version == .v05 { return handle05(requestBytes: requestBytes) }
         func reply(error: String) -> EventLoopFuture<(JSONValue, Bool)> {
             eventLoop.makeSucceededFuture((Self.envelope(error: error), false))
         }
@@ -153,6 +165,11 @@ final class AdminServer {
         }
         return command.handler(args).map { (Self.envelope(response: $0), keepalive) }
             .flatMapErrorThrowing { error in (Self.envelope(error: "\(error)"), keepalive) }
+    }
+
+    /// The reply when the connection ends before a complete request (the version's envelope).
+    var incompleteRequestReply: JSONValue {
+        version == .v05 ? Self.envelope05(error: "Failed to find request", echo: Self.emptyEcho) : Self.envelope(error: "Failed to find request")
     }
 
     static func envelope(response: JSONValue) -> JSONValue {
@@ -187,7 +204,9 @@ final class AdminConnectionHandler: ChannelInboundHandler {
         if buffer.count > AdminServer.maxRequestBytes {
             buffer = []
             discarding = true
-            let text = JSONWriter.write(AdminServer.envelope(error: "request larger than \(AdminServer.maxRequestBytes) bytes")) + "\n"
+            let message = "request larger than \(AdminServer.maxRequestBytes) bytes"
+            let reply = server.version == .v05 ? AdminServer.envelope05(error: message, echo: AdminServer.emptyEcho) : AdminServer.envelope(error: message)
+            let text = JSONWriter.write(reply) + "\n"
             var out = context.channel.allocator.buffer(capacity: text.utf8.count)
             out.writeString(text)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
@@ -220,7 +239,7 @@ final class AdminConnectionHandler: ChannelInboundHandler {
         guard let n = JSONValueSplitter.firstValueLength(in: buffer) else {
             if sawEOF {
                 // As 0.4.7: whatever is left (nothing, or a partial value) gets this reply.
-                respond(context: context, AdminServer.envelope(error: "Failed to find request"), keep: false)
+                respond(context: context, server.incompleteRequestReply, keep: false)
             }
             return
         }
@@ -232,7 +251,10 @@ final class AdminConnectionHandler: ChannelInboundHandler {
             self.busy = false
             switch result {
             case .success(let (reply, keep)): self.respond(context: context, reply, keep: keep)
-            case .failure(let error): self.respond(context: context, AdminServer.envelope(error: "\(error)"), keep: false)
+            case .failure(let error):
+                let reply = self.server.version == .v05
+                    ? AdminServer.envelope05(error: "\(error)", echo: AdminServer.emptyEcho) : AdminServer.envelope(error: "\(error)")
+                self.respond(context: context, reply, keep: false)
             }
         }
     }

@@ -4,6 +4,9 @@ import NIOPosix
 import NIOSSL
 import RhizomeCrypto
 import RhizomeIPv6
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the node does with links once they pass the handshake.
 protocol LinkEvents: AnyObject {
@@ -46,7 +49,28 @@ final class LinkManager {
         var failures = 0
         var retry: Scheduled<Void>?
         var fromConfig: Bool
+        /// The latest dial, handshake or link error and when it happened (0.5 `getPeers.last_error`).
+        var lastError: String?
+        var lastErrorAt: NIODeadline?
     }
+
+    /// A configured peer as 0.5's `getPeers` shows it: its link-table entry, up or down.
+    struct ConfiguredPeerStatus {
+        /// The URI without its query (0.5's link identity).
+        var remote: String
+        var interface: String
+        /// The established link, if the peer is up.
+        var link: PeerLink?
+        var lastError: String?
+        var lastErrorAt: NIODeadline?
+    }
+
+    /// 0.5.12 accepts `addPeer` for a URI it cannot dial (unknown scheme, empty URI) and keeps it
+    /// as a down entry whose error is reported by `getPeers`. Bounded by `maxLinks`; the oldest
+    /// is not dropped: further ones are refused as the table being full.
+    private var undialable: [String: (remote: String, interface: String, error: String, at: NIODeadline)] = [:]
+    /// Samples `bytesSent`/`bytesReceived` of every link once a second (0.5 `rate_sent`/`rate_recvd`).
+    private var rateTimer: RepeatedTask?
 
     /// Re-dial delays. Connect failures back off from 1 s to `maxConnectBackoff`, so a peer that
     /// comes back is used again within a few seconds; a peer that accepts the connection and then
@@ -98,6 +122,48 @@ final class LinkManager {
         self.makeTLS = tls
         self.allowedKeys = allowedKeys
         self.log = log
+        rateTimer = eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+            self?.links.values.forEach { $0.sampleRates() }
+        }
+    }
+
+    /// A configured peer's identity: in 0.5 the URI without its query plus the source interface
+    /// (so `?password=` or `?key=` changes do not make a second entry); in 0.4 the URI as written.
+    func peerID(_ uri: String, interface: String) -> String {
+        peerRemote(uri) + "|" + interface
+    }
+
+    private func peerRemote(_ uri: String) -> String {
+        guard version == .v05, let q = uri.firstIndex(of: "?") else { return uri }
+        return String(uri[..<q])
+    }
+
+    /// Every configured peer (config, `InterfacePeers`, `addPeer`), with its link when up.
+    var configuredPeerStatus: [ConfiguredPeerStatus] {
+        var out: [ConfiguredPeerStatus] = peers.map { id, state in
+            let link = links.values.first { $0.dialedID == id }
+            return ConfiguredPeerStatus(remote: peerRemote(state.target.uri.original), interface: state.target.interface,
+                                        link: link, lastError: state.lastError, lastErrorAt: state.lastErrorAt)
+        }
+        out += undialable.values.map {
+            ConfiguredPeerStatus(remote: $0.remote, interface: $0.interface, link: nil, lastError: $0.error, lastErrorAt: $0.at)
+        }
+        return out
+    }
+
+    /// Keeps a peer this node cannot dial as a down entry (0.5.12's `addPeer` answer for an unknown
+    /// scheme). Throws for a duplicate, like `addPeer`.
+    func addUndialablePeer(_ uri: String, interface: String, error: String) throws {
+        let id = peerID(uri, interface: interface)
+        if peers[id] != nil || undialable[id] != nil { throw ConfigError(field: "", message: "peer already configured") }
+        guard peers.count + undialable.count < Self.maxLinks else { throw ConfigError(field: "", message: "too many configured peers") }
+        undialable[id] = (peerRemote(uri), interface, error, .now())
+    }
+
+    private func noteError(_ id: String?, _ error: String) {
+        guard let id, peers[id] != nil else { return }
+        peers[id]?.lastError = error
+        peers[id]?.lastErrorAt = .now()
     }
 
     var allLinks: [PeerLink] { links.values.sorted { $0.id < $1.id } }
@@ -181,19 +247,20 @@ final class LinkManager {
 
     /// Adds a configured peer and dials it now. Errors only for a bad URI or a duplicate.
     func addPeer(_ uri: PeerURI, interface: String = "", fromConfig: Bool) throws {
-        let id = uri.original + "|" + interface
-        if peers[id] != nil { throw ConfigError(field: "", message: "peer already configured") }
+        let id = peerID(uri.original, interface: interface)
+        if peers[id] != nil || undialable[id] != nil { throw ConfigError(field: "", message: "peer already configured") }
         peers[id] = PeerDialState(target: DialTarget(uri: uri, interface: interface), fromConfig: fromConfig)
         dial(id)
     }
 
     /// Forgets a configured peer and closes its link.
     func removePeer(_ uri: String, interface: String = "") throws {
-        let id = uri + "|" + interface
+        let id = peerID(uri, interface: interface)
+        if undialable.removeValue(forKey: id) != nil { return }
         guard var state = peers.removeValue(forKey: id) else { throw ConfigError(field: "", message: "peer not configured") }
         state.retry?.cancel()
         state.retry = nil
-        for link in links.values where link.dialed?.uri.original == uri && link.dialed?.interface == interface {
+        for link in links.values where link.dialedID == id {
             link.close(reason: "peer removed")
         }
     }
@@ -262,6 +329,7 @@ final class LinkManager {
             guard let source = InterfaceAddress.source(interface: target.interface, forLinkLocalIPv6: linkLocal) else {
                 table[provisional] = nil
                 log.warning("Failed to dial \(uri.authority): no suitable source address found on interface \(target.interface)")
+                noteError(id, "no suitable source address found on interface \"\(target.interface)\"")
                 if let id { scheduleRedial(id, rejected: false) }
                 return
             }
@@ -285,6 +353,7 @@ final class LinkManager {
             switch result {
             case .failure(let error):
                 self.log.warning("Failed to dial \(scheme.uppercased()) \(uri.authority): \(Self.describe(error))")
+                self.noteError(id, "dial \(scheme) \(uri.authority): connect: \(Self.goText(error))")
                 if let id { self.scheduleRedial(id, rejected: false) }
             case .success(let channel):
                 guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
@@ -341,6 +410,7 @@ final class LinkManager {
             } else {
                 self.log.debug("Link handler \(name) error: \(error)")
             }
+            self.noteError(dialed, "\(error)")
             if let dialed { self.scheduleRedial(dialed, rejected: true) }
         })
         do {
@@ -359,6 +429,7 @@ final class LinkManager {
             log.warning("Link handler \(name) error: \(why)")
             table[key] = nil
             channel.close(promise: nil)
+            noteError(dialed, why)
             if let dialed { scheduleRedial(dialed, rejected: true) }
         }
         if !pins.isEmpty && !pins.contains(remoteKey) { return reject("node public key that does not match pinned keys") }
@@ -374,6 +445,7 @@ final class LinkManager {
         let target = dialed.flatMap { peers[$0]?.target }
         let link = PeerLink(id: nextLinkID, remoteKey: remoteKey, priority: priority, name: name, inbound: inbound,
                             scheme: scheme, channel: channel, key: key, dialed: target)
+        link.dialedID = dialed
         nextLinkID += 1
         let handler = LinkHandler(link: link, version: version, onFrame: { [weak self] link, frame in
             self?.events?.linkFrame(link, frame)
@@ -410,6 +482,7 @@ final class LinkManager {
         log.info("Disconnected \(link.inbound ? "inbound" : "outbound") \(link.scheme.rawValue.uppercased()): \(address)@\(link.key.remote)\(reason.map { "; error: \($0)" } ?? "")")
         events?.linkDown(link, reason: reason)
         if let dialedID, peers[dialedID] != nil {
+            noteError(dialedID, reason ?? "remote side closed the connection")
             // An established link that ends is re-dialled after 1 s; repeated quick deaths back off.
             let lived = NIODeadline.now() - link.establishedAt
             if lived > .seconds(30) { peers[dialedID]?.failures = 0 }
@@ -419,6 +492,7 @@ final class LinkManager {
 
     func stop() -> EventLoopFuture<Void> {
         stopped = true
+        rateTimer?.cancel()
         for (id, _) in peers { peers[id]?.retry?.cancel() }
         let closes = listeners.map { $0.close() } + links.values.map { $0.channel.close() }
         return EventLoopFuture.andAllComplete(closes, on: eventLoop)
@@ -448,6 +522,14 @@ final class LinkManager {
     static func describe(_ error: Error) -> String {
         if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { return "\(first.error)" }
         return "\(error)"
+    }
+
+    /// A connect error as Go words it (`connection refused`), for 0.5 `getPeers.last_error`.
+    static func goText(_ error: Error) -> String {
+        let first = (error as? NIOConnectionError)?.connectionErrors.first?.error ?? error
+        if let io = first as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let channelError = first as? ChannelError, case .connectTimeout = channelError { return "i/o timeout" }
+        return describe(error)
     }
 
     static func describe(_ address: SocketAddress) -> String {

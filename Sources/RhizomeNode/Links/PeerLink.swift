@@ -19,6 +19,13 @@ public final class PeerLink {
     public let establishedAt: NIODeadline
     public internal(set) var bytesSent: UInt64 = 0
     public internal(set) var bytesReceived: UInt64 = 0
+    /// Bytes sent and received during the last whole second (sampled by the `LinkManager`).
+    public private(set) var rateSent: UInt64 = 0
+    public private(set) var rateReceived: UInt64 = 0
+    private var sampledSent: UInt64 = 0
+    private var sampledReceived: UInt64 = 0
+    /// The configured peer this link was dialled for (`LinkManager.peerID`), if any.
+    var dialedID: String?
     let channel: Channel
     var handler: LinkHandler?
     let key: LinkKey
@@ -38,6 +45,14 @@ public final class PeerLink {
         self.dialed = dialed
         self.localAddress = channel.localAddress?.description ?? ""
         self.establishedAt = .now()
+    }
+
+    /// Takes the once-a-second rate sample.
+    func sampleRates() {
+        rateSent = bytesSent &- sampledSent
+        rateReceived = bytesReceived &- sampledReceived
+        sampledSent = bytesSent
+        sampledReceived = bytesReceived
     }
 
     /// Sends the frames queued on the link (the node writes them through its `LinkHandler`).

@@ -103,6 +103,25 @@ final class MulticastDiscovery {
     /// Interfaces currently selected (for getMulticastInterfaces).
     var interfaceNames: [String] { selected.map(\.name).sorted() }
 
+    /// One 0.5 `getMulticastInterfaces` row: the interface, its multicast TLS listener
+    /// (`[fe80::…%name]:port`, or `-` while it has none), its roles and whether it has a password.
+    struct InterfaceState {
+        var name: String
+        var address: String
+        var beacon: Bool
+        var listen: Bool
+        var password: Bool
+    }
+
+    /// Interfaces in use (selected and with a link-local address), by name.
+    var interfaceStates: [InterfaceState] {
+        selected.filter { !$0.linkLocal.isEmpty }.map { iface in
+            InterfaceState(name: iface.name,
+                           address: listeners[iface.name].map { "[\($0.address)%\(iface.name)]:\($0.port)" } ?? "-",
+                           beacon: iface.config.beacon, listen: iface.config.listen, password: !iface.config.password.isEmpty)
+        }.sorted { $0.name < $1.name }
+    }
+
     // MARK: announce
 
     private func announce() {
