@@ -267,7 +267,17 @@ enum V05 {
         try echoCounter.write(toFile: script, atomically: true, encoding: .utf8)
         try lab.start(r.host, "/usr/bin/python3", [script, "8", fake, s.address], name: "echo")
         #expect(NetworkLab.waitUntil(timeout: 5) { lab.logText("echo").contains("ready") })
+        // rhizome counts what it drops (getCounters, a rhizome command).
+        func droppedBadSource() throws -> Int {
+            guard s.implementation == .rhizome else { return 0 }
+            let ipv6 = try s.ctl(["getCounters"])["ipv6"] as? [String: Any]
+            return (ipv6?["droppedBadSource"] as? Int) ?? -1
+        }
+        let droppedBefore = try droppedBadSource()
         let spoofed = try lab.run(s.host, "ping", ["-6", "-c", "3", "-i", "0.3", "-W", "1", "-I", fake, r.address], timeout: 10)
+        if s.implementation == .rhizome {
+            #expect(try droppedBadSource() >= droppedBefore + 3, "\(s.name) counts the spoofed packets it dropped")
+        }
         let real = try lab.run(s.host, "ping", ["-6", "-c", "3", "-i", "0.3", "-W", "1", r.address], timeout: 10)
         #expect(NetworkLab.waitUntil(timeout: 10) { lab.logText("echo").contains("done") })
         let lines = lab.logText("echo").split(separator: "\n")
