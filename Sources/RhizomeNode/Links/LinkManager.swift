@@ -321,7 +321,7 @@ final class LinkManager {
         if let webSocket {
             // The link starts once the server has upgraded the connection to WebSocket.
             connecting = connecting.flatMap { channel in
-                webSocket.upgraded.futureResult.map { channel }.flatMapError { error in
+                webSocket.upgraded.futureResult.map { channel }.flatMapError { error -> EventLoopFuture<Channel> in
                     channel.close(promise: nil)
                     return channel.eventLoop.makeFailedFuture(error)
                 }
