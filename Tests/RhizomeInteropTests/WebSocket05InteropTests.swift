@@ -181,13 +181,13 @@ struct MulticastHygieneInteropTests {
         #expect(NetworkLab.waitUntil(timeout: 20) { a.linkedKeys() == [b.publicKey] && b.linkedKeys() == [a.publicKey] },
                 "\(generation): no link\n\(a.log)\n\(b.log)")
         Thread.sleep(forTimeInterval: 3)
-        let seen = (connections(lab, h1), connections(lab, h2))
+        let seen = (Self.connections(lab, h1), Self.connections(lab, h2))
         let links = (a.peerEntries().count, b.peerEntries().count)
         var fresh: Set<String> = []
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            fresh.formUnion(connections(lab, h1).subtracting(seen.0))
-            fresh.formUnion(connections(lab, h2).subtracting(seen.1))
+            fresh.formUnion(Self.connections(lab, h1).subtracting(seen.0))
+            fresh.formUnion(Self.connections(lab, h2).subtracting(seen.1))
             Thread.sleep(forTimeInterval: 0.5)
         }
         print("\(generation): \(seen.0.count)/\(seen.1.count) connections at the start, \(fresh.count) new in 30 s; links \(links)")

@@ -92,6 +92,7 @@ import Testing
 
     @Test func binaryMessagesAreOneByteStreamWhateverTheirBoundaries() throws {
         let channel = EmbeddedChannel(handler: WebSocketStreamHandler(isClient: false, holdUntilReleased: false))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         // A link frame split across three messages, the last carrying the start of the next.
         try channel.writeInbound(Self.frame(.binary, [0x05, 0x09], mask: .random()))
         try channel.writeInbound(Self.frame(.binary, [1, 2], fin: false, mask: .random()))
@@ -108,7 +109,8 @@ import Testing
             let frame = try #require(try channel.readOutbound(as: WebSocketFrame.self))
             #expect(frame.opcode == .binary && frame.fin)
             #expect((frame.maskKey != nil) == isClient)
-            #expect(Array(frame.unmaskedData.readableBytesView) == [1, 2, 3])
+            // Outbound frames carry plain data; the encoder masks it on the wire.
+            #expect(Array(frame.data.readableBytesView) == [1, 2, 3])
         }
     }
 
@@ -117,10 +119,10 @@ import Testing
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         try channel.writeInbound(Self.frame(.ping, [7, 7]))
         let pong = try #require(try channel.readOutbound(as: WebSocketFrame.self))
-        #expect(pong.opcode == .pong && pong.maskKey != nil && Array(pong.unmaskedData.readableBytesView) == [7, 7])
+        #expect(pong.opcode == .pong && pong.maskKey != nil && Array(pong.data.readableBytesView) == [7, 7])
         try channel.writeInbound(Self.frame(.text, Array("hello".utf8)))
         let close = try #require(try channel.readOutbound(as: WebSocketFrame.self))
-        var body = close.unmaskedData
+        var body = close.data
         #expect(close.opcode == .connectionClose && body.readWebSocketErrorCode() == .unacceptableData)
         #expect(!channel.isActive)
         #expect(try Self.received(channel).isEmpty)
