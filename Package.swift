@@ -43,6 +43,8 @@ let package = Package(
                 "RhizomeCore", "RhizomeSessions", "RhizomeIPv6", "RhizomeNodeCore", "RhizomeCrypto", "CTun",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -5,8 +5,9 @@
 #   yggdrasil 0.5.12 from bookworm-backports, unpacked (not installed) under /opt/yggdrasil-0.5.12:
 #                  the 0.5 reference peer, beside 0.4.7
 #   iperf3 iproute2 iputils-ping bc python3  namespace tests (a SOCKS proxy, raw admin clients) and benchmarks
+#   socat openssl  the TLS terminator in front of a ws:// listener for the wss:// interop test
 set -euo pipefail
-packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc python3)
+packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc python3 socat openssl)
 ygg05=/opt/yggdrasil-0.5.12
 ygg05_version=0.5.12-1~bpo12+1
 missing=()

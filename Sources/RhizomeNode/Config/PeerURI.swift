@@ -1,17 +1,27 @@
 /// A link URI from `Peers`, `InterfacePeers`, `Listen` or the admin `addPeer` command:
 /// `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:///path`, `socks://[USER[:PASS]@]PROXY:PORT/HOST:PORT`,
-/// each with optional `?key=HEX` (repeatable, peers only), `priority=N`, `sni=NAME` (tls only),
-/// and 0.5's `password=TEXT` and `maxbackoff=DURATION`. Other schemes throw `UnsupportedScheme`.
+/// and 0.5's `ws://HOST:PORT[/PATH]` and `wss://HOST:PORT[/PATH]` (WebSocket, and WebSocket over
+/// TLS), each with optional `?key=HEX` (repeatable, peers only), `priority=N`, `sni=NAME` (tls
+/// only; accepted and ignored on ws and wss, as 0.5.12 does), and 0.5's `password=TEXT` and
+/// `maxbackoff=DURATION`. Other schemes throw `UnsupportedScheme`. Whether the node's protocol
+/// version speaks a scheme (0.4 has no ws or wss) is the `LinkManager`'s concern.
 public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
-    public enum Scheme: String, Sendable, CaseIterable { case tcp, tls, unix, socks }
+    public enum Scheme: String, Sendable, CaseIterable {
+        case tcp, tls, unix, socks, ws, wss
+        /// ws and wss: the link's byte stream travels in WebSocket binary messages.
+        public var isWebSocket: Bool { self == .ws || self == .wss }
+    }
 
     public var scheme: Scheme
     /// `host:port` as written (brackets kept for IPv6), the proxy for socks; empty for unix.
     public var authority: String
     public var host: String
     public var port: UInt16
-    /// unix: the socket path; socks: the target `host:port`.
+    /// unix: the socket path; socks: the target `host:port`; ws/wss: the HTTP path as written
+    /// (percent escapes kept), "/" when the URI has none.
     public var path: String
+    /// The text after `?`, as written. ws/wss send it to the server in the upgrade request.
+    public var query: String
     public var userInfo: String?
     public var pinnedKeys: [[UInt8]]
     public var priority: UInt8
@@ -40,11 +50,11 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         public var scheme: String
         public var reason: String {
             let known = Self.knownElsewhere.contains(scheme) ? "a Yggdrasil 0.5 link type " : ""
-            return "scheme \"\(scheme)\" is \(known)not supported by this node (it speaks tcp, tls, unix and socks)"
+            return "scheme \"\(scheme)\" is \(known)not supported by this node (it speaks tcp, tls, unix, socks, ws and wss)"
         }
         public var description: String { "\"\(uri)\": \(reason)" }
         /// Link types yggdrasil 0.5.12 has and this node does not.
-        public static let knownElsewhere: Set<String> = ["quic", "ws", "wss", "sockstls"]
+        public static let knownElsewhere: Set<String> = ["quic", "sockstls"]
     }
 
     public enum Role: Sendable { case peer, listen }
@@ -69,7 +79,7 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         if role == .listen && scheme == .socks { throw fail("socks:// cannot be a listener") }
         self.scheme = scheme
         var rest = String(text[sep.upperBound...])
-        var query = ""
+        query = ""
         if let q = rest.firstIndex(of: "?") {
             query = String(rest[rest.index(after: q)...])
             rest = String(rest[..<q])
@@ -103,6 +113,9 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
             } else if !(pathPart.isEmpty || pathPart == "/") {
                 throw fail("unexpected path \"\(pathPart)\"")
             }
+        case .ws, .wss:
+            (host, port) = try Self.splitHostPort(authorityPart, fail: fail)
+            path = pathPart.isEmpty ? "/" : pathPart
         }
         pinnedKeys = []
         priority = 0
@@ -124,6 +137,7 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
                 guard let p = UInt8(value) else { throw fail("priority=\(value) is not a number from 0 to 255") }
                 priority = p
             case "sni":
+                if scheme.isWebSocket { continue }
                 guard scheme == .tls else { throw fail("sni= applies to tls:// only") }
                 sni = value
             case "password":
@@ -141,6 +155,10 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
             }
         }
     }
+
+    /// What a ws/wss dial asks for: the path and the query as written (0.5.12 sends the link
+    /// options, `password` included, to the server this way).
+    public var requestTarget: String { query.isEmpty ? path : path + "?" + query }
 
     /// 0.5.12 refuses longer link passwords (BLAKE2b keys are at most 64 bytes).
     public static let maxPasswordBytes = 64

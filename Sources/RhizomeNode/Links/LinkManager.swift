@@ -188,8 +188,13 @@ final class LinkManager {
     /// Starts a listener whose inbound links belong to `interface` (multicast listeners); the
     /// channel is returned so the caller can close it when the interface goes away.
     func listen(_ uri: PeerURI, interface: String) -> EventLoopFuture<Channel> {
-        let serverTLS = uri.scheme == .tls ? tls?.server : nil
-        guard uri.scheme != .socks, uri.scheme != .tls || serverTLS != nil else {
+        guard version == .v05 || !uri.scheme.isWebSocket else {
+            log.warning("Listener \"\(uri)\" skipped: \(uri.scheme.rawValue) is a Yggdrasil 0.5 link type, not spoken with ProtocolVersion 0.4")
+            return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "scheme \(uri.scheme.rawValue) needs ProtocolVersion 0.5"))
+        }
+        // wss listeners (beyond 0.5.12, which wants a TLS proxy in front of ws) use the tls:// identity.
+        let serverTLS = uri.scheme == .tls || uri.scheme == .wss ? tls?.server : nil
+        guard uri.scheme != .socks, (uri.scheme != .tls && uri.scheme != .wss) || serverTLS != nil else {
             log.warning("Failed to start listener \"\(uri)\": scheme \(uri.scheme.rawValue) cannot listen")
             return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "unsupported scheme \(uri.scheme.rawValue)"))
         }
@@ -239,6 +244,21 @@ final class LinkManager {
         }
         table[key] = .some(nil)
         let name = listener.scheme == .unix ? listener.original : listener.scheme.rawValue + "://" + Self.describe(remote)
+        if listener.scheme.isWebSocket {
+            // The link starts when the HTTP request upgrades; a connection that ends before
+            // that (a health check, a refused request) only gives its table entry back.
+            channel.closeFuture.whenComplete { [weak self] _ in
+                guard let self, case .some(.none) = self.table[key] else { return }
+                self.table[key] = nil
+            }
+            return channel.eventLoop.makeCompletedFuture {
+                try WebSocketListener.configure(channel) { [weak self] channel in
+                    guard let self else { return channel.close() }
+                    return self.addHandshake(channel, key: key, name: name, inbound: true, scheme: listener.scheme, priority: listener.priority,
+                                             password: listener.password, pins: [], dialed: nil, discovered: !interface.isEmpty, remoteIP: remote)
+                }
+            }
+        }
         return addHandshake(channel, key: key, name: name, inbound: true, scheme: listener.scheme, priority: listener.priority,
                             password: listener.password, pins: [], dialed: nil, discovered: !interface.isEmpty, remoteIP: remote)
     }
@@ -247,6 +267,10 @@ final class LinkManager {
 
     /// Adds a configured peer and dials it now. Errors only for a bad URI or a duplicate.
     func addPeer(_ uri: PeerURI, interface: String = "", fromConfig: Bool) throws {
+        guard version == .v05 || !uri.scheme.isWebSocket else {
+            log.warning("Peer \(uri) skipped: \(uri.scheme.rawValue) is a Yggdrasil 0.5 link type, not spoken with ProtocolVersion 0.4")
+            throw ConfigError(field: "", message: "scheme \(uri.scheme.rawValue) needs ProtocolVersion 0.5")
+        }
         let id = peerID(uri.original, interface: interface)
         if peers[id] != nil || undialable[id] != nil { throw ConfigError(field: "", message: "peer already configured") }
         peers[id] = PeerDialState(target: DialTarget(uri: uri, interface: interface), fromConfig: fromConfig)
@@ -285,9 +309,15 @@ final class LinkManager {
             log.warning("Failed to dial \(uri): TLS is not available")
             return
         }
+        let wssTLS = uri.scheme == .wss ? try? WebSocketDialer.tlsContext.get() : nil
+        guard uri.scheme != .wss || wssTLS != nil else {
+            log.warning("Failed to dial \(uri): TLS is not available")
+            return
+        }
         let scheme = uri.scheme.rawValue
         let provisional = LinkKey(scheme: scheme, interface: target.interface,
-                                  remote: uri.scheme == .unix || uri.scheme == .socks ? uri.path : uri.authority)
+                                  remote: uri.scheme == .unix || uri.scheme == .socks ? uri.path
+                                      : uri.scheme.isWebSocket ? uri.authority + uri.path : uri.authority)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
         guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
             if let id { scheduleRedial(id, rejected: false) }
@@ -322,12 +352,21 @@ final class LinkManager {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
         }
+        var webSocket: WebSocketDialer?
+        if uri.scheme.isWebSocket {
+            let dialer = WebSocketDialer(uri: uri, upgraded: eventLoop.makePromise(of: Void.self))
+            webSocket = dialer
+            bootstrap = bootstrap.channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try dialer.configure(channel, tls: wssTLS) }
+            }
+        }
         if !target.interface.isEmpty && uri.scheme != .unix && uri.scheme != .socks {
             // Dial from the interface's own address (its link-local one for a link-local peer),
             // so the peer sees the address it expects and exempts us from its allowlist as 0.4.7 does.
             let linkLocal = InterfaceAddress.isLinkLocal(uri.host)
             guard let source = InterfaceAddress.source(interface: target.interface, forLinkLocalIPv6: linkLocal) else {
                 table[provisional] = nil
+                webSocket?.upgraded.fail(ConfigError(field: "", message: "no source address"))
                 log.warning("Failed to dial \(uri.authority): no suitable source address found on interface \(target.interface)")
                 noteError(id, "no suitable source address found on interface \"\(target.interface)\"")
                 if let id { scheduleRedial(id, rejected: false) }
@@ -347,11 +386,21 @@ final class LinkManager {
                 socks.done.futureResult.map { channel }.flatMapError { error in channel.close().flatMapThrowing { throw error } }
             }
         }
+        if let webSocket {
+            // The link starts once the server has upgraded the connection to WebSocket.
+            connecting = connecting.flatMap { channel in
+                webSocket.upgraded.futureResult.map { channel }.flatMapError { error -> EventLoopFuture<Channel> in
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        }
         connecting.whenComplete { [weak self] result in
             guard let self else { return }
             self.table[provisional] = nil
             switch result {
             case .failure(let error):
+                webSocket?.upgraded.fail(error)
                 self.log.warning("Failed to dial \(scheme.uppercased()) \(uri.authority): \(Self.describe(error))")
                 self.noteError(id, "dial \(scheme) \(uri.authority): connect: \(Self.goText(error))")
                 if let id { self.scheduleRedial(id, rejected: false) }
@@ -363,10 +412,12 @@ final class LinkManager {
                 self.table[key] = .some(nil)
                 var name = uri.scheme == .unix ? uri.original : uri.scheme == .socks ? Self.redactingPassword(uri) : scheme + "://" + uri.authority
                 if name.hasSuffix("/") { name.removeLast() }
+                if uri.scheme.isWebSocket && uri.path != "/" { name += uri.path }
                 _ = self.addHandshake(channel, key: key, name: name, inbound: false, scheme: uri.scheme, priority: uri.priority,
                                       password: uri.password, pins: Set(uri.pinnedKeys.compactMap { PublicKey(bytes: $0) }),
                                       dialed: id, discovered: id == nil, remoteIP: remote)
                 socks?.release()
+                webSocket?.release()
             }
         }
     }

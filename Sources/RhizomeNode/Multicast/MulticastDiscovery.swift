@@ -19,8 +19,10 @@ import Glibc
 ///   key), hop limit 1; the tick is 1 s plus up to 1.048576 s at random, and each interface's
 ///   beacons are spaced 0, 1, 2, … 15 s apart. A beacon is only answered when its hash matches
 ///   our password for the interface, and the dial goes to the UDP source address with that
-///   interface's priority and password; a node we already have a link with over that interface
-///   is not dialled again.
+///   interface's priority and password.
+///
+/// In both versions a node we already have a link with over that interface (in either direction)
+/// is not dialled again: a dial per beacon would open a connection only to drop it as a duplicate.
 final class MulticastDiscovery {
     struct Selected {
         var name: String
@@ -227,6 +229,9 @@ final class MulticastDiscovery {
         let name = String(decoding: nameBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard let iface = selected.first(where: { $0.name == name }), iface.config.listen else { return }
         if !links.multicastAllowedKeys.isEmpty && !links.multicastAllowedKeys.contains(beacon.key) { return }
+        // As in 0.5: a node we are linked with here is not dialled again. 0.4 beacons come every
+        // second, and each dial would open a TCP+TLS connection only to drop it as a duplicate.
+        guard !links.hasLink(to: beacon.key, interface: name) else { return }
         let text = "tls://[\(beacon.address)%25\(name)]:\(beacon.port)?key=\(beacon.key.hex)&priority=\(iface.config.priority)"
         guard let uri = try? PeerURI(text) else { return }
         links.dialDiscovered(uri, interface: name)
