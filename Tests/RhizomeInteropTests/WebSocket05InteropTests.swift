@@ -113,7 +113,8 @@ struct WebSocket05InteropTests {
                                                           "-out", pem + ".crt", "-subj", "/CN=terminator.test", "-days", "1"])
         #expect(made.status == 0, "openssl: \(made.stderr)")
         let ygg = try V05.node(lab, h1, .yggdrasil, "ygg", listen: ["ws://127.0.0.1:12380"])
-        try lab.start(h1, "/usr/bin/socat", ["OPENSSL-LISTEN:12443,pf=ip6,reuseaddr,fork,verify=0,cert=\(pem).crt,key=\(pem).key",
+        // One connection, no fork: the terminator is a single process the lab can stop by PID.
+        try lab.start(h1, "/usr/bin/socat", ["OPENSSL-LISTEN:12443,pf=ip6,reuseaddr,verify=0,cert=\(pem).crt,key=\(pem).key",
                                              "TCP4:127.0.0.1:12380"], name: "socat")
         let rz = try V05.node(lab, h2, .rhizome, "rz", peers: ["wss://[\(a1)]:12443/?password="])
         try V05.start(ygg, rz)

@@ -122,7 +122,10 @@ public final class NetworkLab: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(5)
         while p.isRunning && Date() < deadline { usleep(20_000) }
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
+        // Bounded: a process Foundation never saw exit (a zombie it did not reap) must not hang
+        // the test.
+        let killed = Date().addingTimeInterval(2)
+        while p.isRunning && Date() < killed { usleep(20_000) }
     }
 
     public func logText(_ name: String) -> String {

@@ -26,17 +26,14 @@ enum WebSocketListener {
             },
             upgradePipelineHandler: { channel, head in
                 guard WebSocketRequestCheck(head).speaksYggWS else {
-                    // 0.5.12 upgrades such a client, then closes with 1008.
-                    let handler = WebSocketStreamHandler(isClient: false, holdUntilReleased: false)
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(handler)
-                    }.flatMap {
-                        var reason = channel.allocator.buffer(capacity: 64)
-                        reason.write(webSocketErrorCode: .policyViolation)
-                        reason.writeString(WebSocketRequestCheck.missingSubprotocolReason)
-                        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: reason)
-                        return channel.writeAndFlush(frame).flatMap { channel.close() }
-                    }
+                    // 0.5.12 upgrades such a client, then closes with 1008. The close frame goes
+                    // straight to the WebSocket encoder: no stream handler (which takes only
+                    // ByteBuffers) is installed for a link that never starts.
+                    var reason = channel.allocator.buffer(capacity: 64)
+                    reason.write(webSocketErrorCode: .policyViolation)
+                    reason.writeString(WebSocketRequestCheck.missingSubprotocolReason)
+                    let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: reason)
+                    return channel.writeAndFlush(frame).flatMap { channel.close() }
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(WebSocketStreamHandler(isClient: false, holdUntilReleased: false))
