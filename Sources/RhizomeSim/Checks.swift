@@ -10,7 +10,8 @@ public enum Expectation: String, Codable, Sendable {
 }
 
 /// Invariants (1) and (2): one root per component, equal to its smallest key, agreed by all with
-/// the root's own seq; every node's DHT predecessor is its true keyspace predecessor.
+/// the root's own seq (where the version has one to agree on); in 0.4.7 also every node's DHT
+/// predecessor is its true keyspace predecessor (0.5 has no DHT: `keyspaceChecked` is false).
 public struct StateCheck: Codable, Equatable, Sendable {
     public var components = 0
     /// Distinct (root key) values held across all nodes.
@@ -19,6 +20,8 @@ public struct StateCheck: Codable, Equatable, Sendable {
     public var wrongRoot = 0
     /// Nodes with the right root but not the root's current seq.
     public var wrongRootSeq = 0
+    /// Whether the version has a DHT whose predecessors and successors were checked.
+    public var keyspaceChecked = false
     /// Nodes whose valid predecessor is not the largest smaller key of their component (the
     /// smallest key must have none).
     public var wrongPredecessor = 0
@@ -70,6 +73,8 @@ public struct RoundResult: Codable, Equatable, Sendable {
     public var viaDHT = 0
     public var viaSourceRoute = 0
     public var viaFallback = 0
+    /// 0.5: greedy tree-distance routing toward the destination's coordinates (the only kind).
+    public var viaTree = 0
     /// Hops taken ÷ shortest-path hops, over delivered packets.
     public var stretch = Summary([])
     public var stretchDHT = Summary([])
@@ -84,9 +89,13 @@ public struct TrafficCheck: Codable, Equatable, Sendable {
     public var orderedPairs = 0
     public var allPairs = false
     public var hopLimit = 0
-    /// First send of each pair (A→B and B→A at once): DHT routing, or old source routes.
+    /// First send of each pair (A→B and B→A at once). 0.4.7: DHT routing, or old source
+    /// routes. 0.5: a cold send: with no path known yet the router caches the packet, looks the
+    /// destination up (bloom-guided multicast over the tree) and sends it when the notify
+    /// arrives, so this round measures delivery after lookups.
     public var first = RoundResult()
-    /// Second send, after the pathfinder had ~2 s to set up source routes.
+    /// Second send, `settle` seconds later. 0.4.7: by the source routes the pathfinder set up.
+    /// 0.5: a warm send, straight to the coordinates the lookups learnt.
     public var second = RoundResult()
 
     public var ok: Bool {
@@ -94,20 +103,23 @@ public struct TrafficCheck: Codable, Equatable, Sendable {
     }
 }
 
-/// Invariant (5): bounded state.
+/// Invariant (5): bounded state: entries per table, maximum and mean over all nodes, against
+/// each table's cap.
 public struct TableStats: Codable, Equatable, Sendable {
-    public var peersMax = 0, peersMean = 0.0
-    public var dhtMax = 0, dhtMean = 0.0
-    public var pathsMax = 0, pathsMean = 0.0
-    public var expiredMax = 0, expiredMean = 0.0
-    public var caps = Caps()
-    public struct Caps: Codable, Equatable, Sendable {
-        public var dht = Router.maxDHTEntries
-        public var paths = Router.maxPathEntries
-        /// `Router.capExpired`'s limit (a literal there).
-        public var expired = 4096
+    public struct Table: Codable, Equatable, Sendable {
+        public var name: String
+        public var max = 0
+        public var mean = 0.0
+        /// The router's cap for this table; nil when bounded otherwise (e.g. by the peer count).
+        public var cap: Int?
     }
-    public var withinCaps: Bool { dhtMax <= caps.dht && pathsMax <= caps.paths && expiredMax <= caps.expired }
+    /// The version's tables, the peer table first.
+    public var tables: [Table] = []
+
+    public subscript(name: String) -> Table? { tables.first { $0.name == name } }
+    public var peersMax: Int { self["peers"]?.max ?? 0 }
+    public var peersMean: Double { self["peers"]?.mean ?? 0 }
+    public var withinCaps: Bool { tables.allSatisfy { $0.cap == nil || $0.max <= $0.cap! } }
 }
 
 /// Summed router counters.
@@ -141,18 +153,20 @@ extension Simulator {
         }
         var roots: [PublicKey] = []
         roots.reserveCapacity(n)
-        let rootSeqs = (0..<n).map { v in withRouter(v) { $0.rootSeq } }
+        let rootSeqs = (0..<n).map { v in withRouter(v) { $0.simRootSeq } }
         for v in 0..<n {
-            let (root, rootSeq, pred, succ) = withRouter(v) { ($0.root, $0.rootSeq, $0.predecessor, $0.successor) }
+            let (root, rootSeq, neighbours) = withRouter(v) { ($0.simRoot, $0.simRootSeq, $0.simKeyspaceNeighbours) }
             roots.append(root)
             let expectedRoot = rootOf[Int(labels[v])]
             if root != keys[expectedRoot] {
                 check.wrongRoot += 1
                 note(&check, "node \(v): root \(root.hex.prefix(8)) expected \(keys[expectedRoot].hex.prefix(8))")
-            } else if rootSeq != rootSeqs[expectedRoot] {
+            } else if let rootSeq, rootSeq != rootSeqs[expectedRoot] {
                 check.wrongRootSeq += 1
-                note(&check, "node \(v): root seq \(rootSeq) expected \(rootSeqs[expectedRoot])")
+                note(&check, "node \(v): root seq \(rootSeq) expected \(rootSeqs[expectedRoot].map { String($0) } ?? "none")")
             }
+            guard let (pred, succ) = neighbours else { continue }
+            check.keyspaceChecked = true
             let ep = expectedPred[v]
             if pred != (ep >= 0 ? keys[ep] : nil) {
                 check.wrongPredecessor += 1
@@ -174,33 +188,24 @@ extension Simulator {
 
     /// Table sizes over all nodes.
     public func tableStats() -> TableStats {
-        var s = TableStats()
-        var sums = (0, 0, 0, 0)
+        let spec = R.simTables
+        var maxes = [Int](repeating: 0, count: spec.count), sums = maxes
         for v in 0..<nodeCount {
-            let t = withRouter(v) { $0.tableSizes }
-            s.peersMax = max(s.peersMax, t.peers); sums.0 += t.peers
-            s.dhtMax = max(s.dhtMax, t.dht); sums.1 += t.dht
-            s.pathsMax = max(s.pathsMax, t.paths); sums.2 += t.paths
-            s.expiredMax = max(s.expiredMax, t.expired); sums.3 += t.expired
+            let sizes = withRouter(v) { $0.simTableSizes }
+            for (i, size) in sizes.enumerated() where i < spec.count {
+                maxes[i] = max(maxes[i], size)
+                sums[i] += size
+            }
         }
         let n = Double(max(nodeCount, 1))
-        s.peersMean = rounded(Double(sums.0) / n)
-        s.dhtMean = rounded(Double(sums.1) / n)
-        s.pathsMean = rounded(Double(sums.2) / n)
-        s.expiredMean = rounded(Double(sums.3) / n)
-        return s
+        return TableStats(tables: spec.indices.map {
+            TableStats.Table(name: spec[$0].name, max: maxes[$0], mean: rounded(Double(sums[$0]) / n), cap: spec[$0].cap)
+        })
     }
 
     public func counterTotals() -> CounterTotals {
         var t = CounterTotals()
-        for r in routers {
-            let c = r.counters
-            t.linksClosedForProtocolErrors += c.linksClosedForProtocolErrors
-            t.droppedOversize += c.droppedOversize
-            t.droppedNoRoute += c.droppedNoRoute
-            t.droppedBadSignature += c.droppedBadSignature
-            t.droppedTableFull += c.droppedTableFull
-        }
+        for v in 0..<nodeCount { withRouter(v) { $0.addCounters(to: &t) } }
         return t
     }
 
@@ -287,7 +292,9 @@ extension Simulator {
                 hops.append(Double(p.hops))
                 let s = Double(p.hops) / Double(max(shortest[k], 1))
                 all.append(s)
-                if !p.sawPath {
+                if p.sawTree {
+                    r.viaTree += 1
+                } else if !p.sawPath {
                     r.viaDHT += 1; dht.append(s)
                 } else if !p.fellBack {
                     r.viaSourceRoute += 1; source.append(s)

@@ -4,6 +4,8 @@ import RhizomeCrypto
 /// Everything a run depends on. Same config (seed included) → same report, given deterministic
 /// hashing (see `DeterministicHashing`).
 public struct ScenarioConfig: Codable, Sendable, Equatable {
+    /// Which routing layer every node runs.
+    public var protocolVersion = ProtocolVersion.v04
     public var nodes = 100
     public var seed: UInt64 = 1
     public var topology: TopologyKind = .random
@@ -33,7 +35,9 @@ public struct ScenarioConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public init(nodes: Int, seed: UInt64, topology: TopologyKind, faults: Bool = false) {
+    public init(nodes: Int, seed: UInt64, topology: TopologyKind, faults: Bool = false,
+                protocolVersion: ProtocolVersion = .v04) {
+        self.protocolVersion = protocolVersion
         self.nodes = nodes
         self.seed = seed
         self.topology = topology
@@ -78,6 +82,8 @@ public struct PhaseReport: Codable, Equatable, Sendable {
 /// A whole run.
 public struct SimReport: Codable, Equatable, Sendable {
     public var config: ScenarioConfig
+    /// The version's message names by type byte (labels for `frames.sent`).
+    public var messageNames: [String] = []
     public var nodes = 0
     public var edges = 0
     public var averageDegree = 0.0
@@ -128,22 +134,42 @@ extension Simulator {
     }
 }
 
-/// Builds the network, runs the phases and checks everything.
+/// Builds the network, runs the phases and checks everything, with the routing layer of
+/// `config.protocolVersion`.
 public struct Scenario {
     public let config: ScenarioConfig
-    public private(set) var simulator: Simulator
     /// Called after every convergence check (simulated time, state), e.g. to print progress.
     public var trace: ((Double, StateCheck) -> Void)?
 
     public init(_ config: ScenarioConfig) {
         self.config = config
+    }
+
+    public func run() -> SimReport {
+        switch config.protocolVersion {
+        case .v04: ScenarioRun<Router>(config, trace: trace).run()
+        case .v05: fatalError("protocol 0.5 is not simulated yet")
+        }
+    }
+}
+
+/// One scenario on one version's routers.
+struct ScenarioRun<R: SimulatedRouter> {
+    let config: ScenarioConfig
+    let simulator: Simulator<R>
+    let trace: ((Double, StateCheck) -> Void)?
+
+    init(_ config: ScenarioConfig, trace: ((Double, StateCheck) -> Void)?) {
+        self.config = config
+        self.trace = trace
         let topology = Topology.make(config.topology, nodes: config.nodes, averageDegree: config.averageDegree, seed: config.seed)
         simulator = Simulator(topology: topology, seed: config.seed, parameters: config.network)
     }
 
-    public func run() -> SimReport {
+    func run() -> SimReport {
         let sim = simulator
         var report = SimReport(config: config)
+        report.messageNames = R.messageNames
         report.nodes = sim.nodeCount
         report.edges = sim.edgeCount
         report.averageDegree = rounded(sim.topology.averageDegree)
