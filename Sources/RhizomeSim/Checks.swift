@@ -122,13 +122,24 @@ public struct TableStats: Codable, Equatable, Sendable {
     public var withinCaps: Bool { tables.allSatisfy { $0.cap == nil || $0.max <= $0.cap! } }
 }
 
-/// Summed router counters.
+/// Summed router counters (the fields a version does not have stay 0).
 public struct CounterTotals: Codable, Equatable, Sendable {
     public var linksClosedForProtocolErrors = 0
     public var droppedOversize = 0
+    /// 0.4.7: traffic with no next hop.
     public var droppedNoRoute = 0
+    /// 0.4.7: any bad signature; 0.5: bad notify signatures.
     public var droppedBadSignature = 0
+    /// 0.4.7: DHT full; 0.5: announcements refused for a full table.
     public var droppedTableFull = 0
+    /// 0.5: traffic that could not progress and went back to its source as broken.
+    public var trafficBroken = 0
+    /// 0.5: notifies with neither a rumor nor a path entry.
+    public var droppedUnsolicitedNotify = 0
+    /// 0.5: lookups from peers not on the tree.
+    public var lookupsFromOffTreePeers = 0
+    /// 0.5: path entries and rumors evicted for full tables.
+    public var evicted = 0
 }
 
 extension Simulator {

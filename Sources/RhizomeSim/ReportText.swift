@@ -60,7 +60,11 @@ extension SimReport {
         let sent = zip(messageNames, frames.sent).map { "\($0) \($1)" }.joined(separator: ", ")
         out.append("frames: \(sent); \(frames.bytes) bytes")
         out.append("  dropped by loss \(frames.droppedByLoss), retransmitted \(frames.retransmitted), lost in flight at link down \(frames.droppedLinkDown), protocol closes \(frames.closes)")
-        out.append("router counters: no route \(counters.droppedNoRoute), bad signature \(counters.droppedBadSignature), table full \(counters.droppedTableFull), oversize \(counters.droppedOversize)")
+        if c.protocolVersion == .v04 {
+            out.append("router counters: no route \(counters.droppedNoRoute), bad signature \(counters.droppedBadSignature), table full \(counters.droppedTableFull), oversize \(counters.droppedOversize)")
+        } else {
+            out.append("router counters: broken \(counters.trafficBroken), unsolicited notify \(counters.droppedUnsolicitedNotify), off-tree lookups \(counters.lookupsFromOffTreePeers), bad notify signature \(counters.droppedBadSignature), infos full \(counters.droppedTableFull), evicted \(counters.evicted), oversize \(counters.droppedOversize)")
+        }
         out.append("simulated \(fmt(simulatedSeconds)) s, \(linkIncarnations) link incarnations")
         out.append("")
         if passed {
