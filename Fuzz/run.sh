@@ -29,7 +29,7 @@ OPT=${FUZZ_OPT:--O}
 # The fuzzing flavour; `coverage` switches these to a profiling build in $BUILD/cov.
 FLAVOR=$BUILD/fuzz
 FLAGS=(-sanitize=fuzzer,address "$OPT" -g)
-CORE_TARGETS=(frame body metadata uvarint traffic router)
+CORE_TARGETS=(frame body metadata uvarint traffic router wire05)
 NODE_TARGETS=(hjson peeruri config)
 ALL_TARGETS=("${CORE_TARGETS[@]}" "${NODE_TARGETS[@]}")
 

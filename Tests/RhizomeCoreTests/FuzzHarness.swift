@@ -22,7 +22,7 @@ func fuzzCheck(_ condition: Bool, _ message: @autoclosure () -> String) throws {
 
 enum FuzzHarness {
     /// The Core targets, by the name Fuzz/run.sh and FuzzRegressions/ use.
-    static let coreTargets = ["frame", "body", "metadata", "uvarint", "traffic", "router"]
+    static let coreTargets = ["frame", "body", "metadata", "uvarint", "traffic", "router", "wire05"]
 
     static func run(_ target: String, _ data: UnsafeRawBufferPointer) throws {
         switch target {
@@ -32,6 +32,7 @@ enum FuzzHarness {
         case "uvarint": try uvarint(data)
         case "traffic": try traffic(data)
         case "router": try RouterFuzzHarness.run(data)
+        case "wire05": try Wire05FuzzHarness.run(data)
         default: throw FuzzFailure("unknown fuzz target \(target)")
         }
     }
@@ -850,5 +851,182 @@ struct RouterFuzzHarness {
         _ = router.parentLink
         _ = router.nextWakeup
         return closed
+    }
+}
+
+// MARK: wire05 (protocol 0.5)
+
+/// The "wire05" target: the 0.5.12 routing-layer decoders (routing.md §2–§3). The input is read
+/// as the body of every 0.5 message type, as one message (type ‖ body) and as a stream of
+/// uvarint-prefixed frames. Whatever decodes must re-encode (never longer: encodings are minimal
+/// and bloom filters canonical), decode back equal and be a fixed point; the allocation-free
+/// traffic parser and wire-coords distance must agree with the full decoders; errors must be the
+/// documented ones. Signature checks and bloom operations run on whatever decoded, to show they
+/// cannot trap.
+enum Wire05FuzzHarness {
+    static func run(_ data: UnsafeRawBufferPointer) throws {
+        try bodies(data)
+        try message(data)
+        try stream(data)
+        try coords(data)
+    }
+
+    static func decode<M: WireMessage05 & Equatable>(_: M.Type, _ b: UnsafeRawBufferPointer) -> Result<M, WireError> {
+        Result { () throws(WireError) -> M in try M(decoding: b) }
+    }
+
+    static func roundTrip<M: WireMessage05 & Equatable>(_ m: M, inputLength: Int) throws {
+        let body = m.body
+        try fuzzCheck(body.count <= inputLength, "re-encoded \(M.wireType) is \(body.count) bytes, longer than the \(inputLength) decoded")
+        let again = body.withUnsafeBytes { decode(M.self, $0) }
+        guard case .success(let m2) = again else {
+            throw FuzzFailure("re-encoded \(M.wireType) does not decode: \(again) body \(FuzzHarness.hex(body))")
+        }
+        try fuzzCheck(m2 == m, "\(M.wireType) changed in a round trip")
+        try fuzzCheck(m2.body == body, "encoding of \(M.wireType) is not a fixed point")
+        try fuzzCheck(m.frame == [M.wireType.rawValue] + body, "frame is not type ‖ body")
+        let framed: [UInt8]
+        do { framed = try Frame05.encode(m) } catch { throw FuzzFailure("framing \(M.wireType) failed: \(error)") }
+        let viaFrame = Result { () throws(WireError) -> Message05 in try Frame05.decode(frame: framed) }
+        guard case .success(let whole) = viaFrame else { throw FuzzFailure("framed \(M.wireType) does not decode: \(viaFrame)") }
+        try fuzzCheck(whole.wireType == M.wireType && whole.frame == m.frame, "Frame05 round trip of \(M.wireType)")
+    }
+
+    /// Every exact type: the input as its body.
+    static func bodies(_ b: UnsafeRawBufferPointer) throws {
+        if case .success(let m) = decode(SigRequest05.self, b) { try roundTrip(m, inputLength: b.count) }
+        if case .success(let m) = decode(SigResponse05.self, b) {
+            try roundTrip(m, inputLength: b.count)
+            let key = PublicKey(w0: m.seq, w1: m.nonce, w2: m.port, w3: 1)
+            _ = m.verify(node: key, parent: key)
+        }
+        if case .success(let m) = decode(Announcement05.self, b) {
+            try roundTrip(m, inputLength: b.count)
+            try fuzzCheck(m.signedBytes.count == 64 + Uvarint.encodedLength(m.seq) + Uvarint.encodedLength(m.nonce) + Uvarint.encodedLength(m.port), "announcement signed bytes")
+            let ok = m.check()
+            try fuzzCheck(!(ok && m.port == 0 && m.key != m.parent), "a non-root announcement with port 0 passed its check")
+        }
+        if case .success(let m) = decode(BloomFilter05.self, b) {
+            try roundTrip(m, inputLength: b.count)
+            try fuzzCheck(m.words.count == BloomFilter05.wordCount, "bloom word count")
+            try fuzzCheck(m.isEmpty == (m == .empty), "bloom isEmpty")
+            if b.count >= 32, let x = PublicKey(bytes: UnsafeRawBufferPointer(rebasing: b[0..<32])) {
+                let t = KeyTransform05.subnetKey(x)
+                try fuzzCheck(KeyTransform05.subnetKey(t) == t, "key transform is not idempotent")
+                try fuzzCheck(t.w0 | x.w0 == t.w0 && t.w1 | x.w1 == t.w1 && t.w2 | x.w2 == t.w2 && t.w3 | x.w3 == t.w3, "transform cleared a bit")
+                var f = m
+                f.insert(t)
+                try fuzzCheck(f.contains(t), "inserted key not contained")
+                try fuzzCheck(f.union(m) == f && m.union(f) == f, "union is not a superset")
+                for l in BloomFilter05.locationList(t) { try fuzzCheck(l >= 0 && l < BloomFilter05.bitCount, "location out of range") }
+            }
+        } else if b.count >= 32, case .failure(let e) = decode(BloomFilter05.self, b) {
+            switch e {
+            case .truncated, .leftoverBytes, .bloomFlagsConflict: break
+            default: throw FuzzFailure("unexpected bloom error \(e)")
+            }
+        }
+        if case .success(let m) = decode(PathLookup05.self, b) {
+            try roundTrip(m, inputLength: b.count)
+            try fuzzCheck(!m.from.contains(0), "lookup coords hold 0")
+        }
+        if case .success(let m) = decode(PathNotify05.self, b) {
+            try roundTrip(m, inputLength: b.count)
+            try fuzzCheck(!m.path.contains(0) && !m.info.path.contains(0), "notify coords hold 0")
+            _ = m.info.verify(key: m.source)
+        }
+        if case .success(let m) = decode(PathBroken05.self, b) {
+            try roundTrip(m, inputLength: b.count)
+            try fuzzCheck(!m.path.contains(0), "broken coords hold 0")
+        }
+        try traffic(b)
+    }
+
+    /// Type 9 and its allocation-free parser.
+    static func traffic(_ b: UnsafeRawBufferPointer) throws {
+        let full = decode(Traffic05.self, b)
+        let header = Result { () throws(WireError) -> Traffic05Header in try Traffic05Header.parse(b) }
+        switch (full, header) {
+        case (.success(let t), .success(let h)):
+            try roundTrip(t, inputLength: b.count)
+            try fuzzCheck(t.source == h.source && t.dest == h.dest && t.watermark == h.watermark, "traffic header fields")
+            try fuzzCheck(h.pathRange.lowerBound == 0 && h.pathRange.upperBound == h.fromRange.lowerBound
+                          && h.fromRange.upperBound + 64 == h.watermarkRange.lowerBound
+                          && h.watermarkRange.upperBound == h.payloadRange.lowerBound && h.payloadRange.upperBound == b.count,
+                          "traffic ranges do not tile the body")
+            try fuzzCheck(Array(FuzzHarness.slice(b, h.payloadRange)) == t.payload, "traffic payload range")
+            let pathWire = FuzzHarness.slice(b, h.pathRange)
+            let fromWire = FuzzHarness.slice(b, h.fromRange)
+            for other in [t.from, t.path, [], [1], Array(t.path.prefix(1))] {
+                try fuzzCheck(Coords05.distance(wire: pathWire, other) == Coords05.distance(t.path, other), "distance(wire:) on path")
+                try fuzzCheck(Coords05.distance(wire: fromWire, other) == Coords05.distance(t.from, other), "distance(wire:) on from")
+            }
+            try fuzzCheck(Traffic05.headerLength(path: t.path, from: t.from, watermark: t.watermark) <= h.payloadRange.lowerBound, "traffic header length")
+        case (.failure(let e1), .failure(let e2)):
+            try fuzzCheck(e1 == e2, "Traffic05Header.parse and Traffic05 fail differently: \(e1) vs \(e2)")
+        default:
+            throw FuzzFailure("Traffic05Header.parse and Traffic05 disagree on \(FuzzHarness.hex(Array(b)))")
+        }
+    }
+
+    /// The input as type ‖ body.
+    static func message(_ data: UnsafeRawBufferPointer) throws {
+        let r = Result { () throws(WireError) -> Message05 in try Message05(decoding: data) }
+        switch r {
+        case .success(let m):
+            try fuzzCheck(m.wireType.rawValue == data[0], "decoded type differs from the type byte")
+            if m != .dummy && m != .keepAlive {
+                try fuzzCheck(m.frame.count <= data.count, "re-encoded message is longer than its input")
+                let again = Result { () throws(WireError) -> Message05 in try Message05(decoding: m.frame) }
+                try fuzzCheck(again == .success(m), "Message05 round trip")
+            }
+        case .failure(let e):
+            switch e {
+            case .emptyPacket: try fuzzCheck(data.isEmpty, "emptyPacket for a non-empty message")
+            case .unknownType(let t): try fuzzCheck(data[0] == t && WireType05(rawValue: t) == nil, "bad unknownType")
+            case .malformed05(let type, let inner):
+                try fuzzCheck(type.rawValue == data[0], "malformed05 names the wrong type")
+                if case .malformed05 = inner { throw FuzzFailure("nested malformed05") }
+            default: throw FuzzFailure("unexpected top-level error \(e)")
+            }
+        }
+        // Behind its own prefix, the same result.
+        if !data.isEmpty && data.count <= Frame05.maxMessageLength {
+            let framed = Uvarint.encode(UInt64(data.count)) + Array(data)
+            let viaFrame = Result { () throws(WireError) -> Message05 in try Frame05.decode(frame: framed) }
+            try fuzzCheck(viaFrame == r, "Frame05.decode disagrees with Message05(decoding:)")
+        }
+    }
+
+    /// The input as a stream of prefixed frames.
+    static func stream(_ data: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < data.count {
+            let rest = FuzzHarness.slice(data, offset..<data.count)
+            let next = Result { () throws(WireError) -> Range<Int>? in try Frame05.nextMessage(in: rest) }
+            switch next {
+            case .success(nil): return
+            case .success(let range?):
+                try fuzzCheck(range.lowerBound >= 1 && range.lowerBound <= 3 && range.upperBound <= rest.count && !range.isEmpty, "nextMessage range \(range)")
+                _ = Result { () throws(WireError) -> Message05 in try Message05(decoding: FuzzHarness.slice(rest, range)) }
+                offset += range.upperBound
+            case .failure(let e):
+                switch e {
+                case .emptyPacket, .messageTooLong, .uvarintOverflow: return
+                default: throw FuzzFailure("unexpected stream error \(e)")
+                }
+            }
+        }
+    }
+
+    /// Coords read from the input agree with the wire distance.
+    static func coords(_ data: UnsafeRawBufferPointer) throws {
+        var reader = WireReader(data)
+        guard let c = try? Coords05.read(&reader) else { return }
+        try fuzzCheck(!c.contains(0) && Coords05.encodedLength(c) <= reader.offset, "coords read")
+        let wire = FuzzHarness.slice(data, 0..<reader.offset)
+        for other in [c, [], Array(c.prefix(1)), Array(c.dropLast()) + [7]] {
+            try fuzzCheck(Coords05.distance(wire: wire, other) == Coords05.distance(c, other), "distance(wire:)")
+        }
     }
 }

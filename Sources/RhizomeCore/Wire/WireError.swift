@@ -34,6 +34,12 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
     case messageTooLong(Int)
     /// The body of a message of the given type failed to decode for the wrapped reason.
     indirect case malformed(WireType, WireError)
+    /// 0.5: a zero-terminated coordinate list ends before its terminating 0.
+    case unterminatedCoords
+    /// 0.5: a bloom filter marks word `word` as both all-zero and all-ones.
+    case bloomFlagsConflict(word: Int)
+    /// 0.5: the body of a message of the given 0.5 type failed to decode for the wrapped reason.
+    indirect case malformed05(WireType05, WireError)
 
     public var description: String {
         switch self {
@@ -52,8 +58,11 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case .badVersion(let major, let minor): return "unsupported protocol version \(major).\(minor)"
         case .frameLengthMismatch(let declared, let actual):
             return "frame length prefix says \(declared) bytes, got \(actual)"
-        case .messageTooLong(let n): return "message of \(n) bytes exceeds 65535"
+        case .messageTooLong(let n): return "message of \(n) bytes exceeds the maximum"
         case .malformed(let type, let reason): return "malformed \(type) message: \(reason)"
+        case .unterminatedCoords: return "coordinates are not terminated by port 0"
+        case .bloomFlagsConflict(let word): return "bloom word \(word) flagged both zero and all-ones"
+        case .malformed05(let type, let reason): return "malformed \(type) message: \(reason)"
         }
     }
 }
