@@ -28,12 +28,23 @@ public struct StateCheck: Codable, Equatable, Sendable {
     /// Nodes whose successor (the path ending at them) is not the next larger key of their
     /// component (the largest key must have none). Reported, not part of convergence.
     public var wrongSuccessor = 0
+    /// Whether the version has bloom-guided lookups whose reachability was checked (0.5).
+    public var lookupChecked = false
+    /// 0.5: target keys sampled for the lookup check (all nodes up to 64, else 64 spread over
+    /// the key order).
+    public var lookupTargets = 0
+    /// 0.5: nodes from which a lookup for some sampled target of their component would not be
+    /// passed along the tree path to it: the next tree hop is not on-tree on both sides, or its
+    /// filter lacks the target (blooms still propagating, one hop per second), or the tree
+    /// itself is broken.
+    public var wrongLookup = 0
     /// A few offending nodes, for the log.
     public var examples: [String] = []
 
     public var rootOK: Bool { wrongRoot == 0 && wrongRootSeq == 0 }
     public var predecessorOK: Bool { wrongPredecessor == 0 }
-    public var converged: Bool { rootOK && predecessorOK }
+    public var lookupOK: Bool { wrongLookup == 0 }
+    public var converged: Bool { rootOK && predecessorOK && lookupOK }
 }
 
 /// Summary of a distribution.
@@ -186,11 +197,74 @@ extension Simulator {
             let es = expectedSucc[v]
             if succ != (es >= 0 ? keys[es] : nil) { check.wrongSuccessor += 1 }
         }
+        if check.rootOK { checkLookups(&check, labels: labels) }
         roots.sort()
         var distinct = 0
         for i in roots.indices where i == 0 || roots[i] != roots[i - 1] { distinct += 1 }
         check.distinctRoots = distinct
         return check
+    }
+
+    /// 0.5's lookup reachability over the actual tree (every node's chosen parent): from each
+    /// node, a lookup for a sampled target must go to the next node on the tree path to it, and
+    /// that node must take it. Run only once the roots agree (it reads every node's tree and
+    /// filters).
+    func checkLookups(_ check: inout StateCheck, labels: [Int32]) {
+        let n = nodeCount
+        var views: [SimLookupView] = []
+        views.reserveCapacity(n)
+        for v in 0..<n {
+            guard let view = withRouter(v, { $0.simLookupView }) else { return }
+            views.append(view)
+        }
+        check.lookupChecked = true
+        // The tree: parents, children, and DFS entry/exit times for subtree tests.
+        var parent = [Int](repeating: -1, count: n)
+        var children = [[Int]](repeating: [], count: n)
+        for v in 0..<n {
+            guard let p = keyIndex[views[v].parent] else { continue }
+            parent[v] = p
+            if p != v { children[p].append(v) }
+        }
+        var tin = [Int](repeating: -1, count: n), tout = [Int](repeating: -1, count: n)
+        var clock = 0
+        for r in 0..<n where parent[r] == r {
+            var stack: [(Int, Int)] = [(r, 0)]
+            tin[r] = clock; clock += 1
+            while let (v, i) = stack.last {
+                if i < children[v].count {
+                    stack[stack.count - 1].1 += 1
+                    let c = children[v][i]
+                    guard tin[c] < 0 else { continue }
+                    tin[c] = clock; clock += 1
+                    stack.append((c, 0))
+                } else {
+                    tout[v] = clock; clock += 1
+                    stack.removeLast()
+                }
+            }
+        }
+        let step = max(1, n / 64)
+        let targets = stride(from: 0, to: n, by: step).prefix(64).map { keyOrder[$0] }
+        check.lookupTargets = targets.count
+        let xforms = targets.map { KeyTransform05.subnetKey(keys[$0]) }
+        for v in 0..<n {
+            var ok = tin[v] >= 0
+            for (k, t) in targets.enumerated() where ok && t != v && labels[t] == labels[v] {
+                guard tin[t] >= 0 else { ok = false; break }
+                var next: Int
+                if tin[v] <= tin[t] && tout[t] <= tout[v] {
+                    next = t
+                    while parent[next] != v { next = parent[next] }
+                } else {
+                    next = parent[v]
+                    if next == v { ok = false; break }  // another tree in the same component
+                }
+                ok = views[v].sendsLookup(to: keys[next], xform: xforms[k]) && views[next].isOnTree(keys[v])
+                if !ok { note(&check, "node \(v): a lookup for node \(t) does not reach node \(next)") }
+            }
+            if !ok { check.wrongLookup += 1 }
+        }
     }
 
     private func note(_ check: inout StateCheck, _ s: String) {
@@ -221,7 +295,9 @@ extension Simulator {
     }
 
     /// The ordered pairs to test: all of them when `limit` is nil or covers them, else a seeded
-    /// sample of `limit / 2` unordered pairs sent both ways (the pathfinder needs both).
+    /// sample of `limit / 2` distinct unordered pairs sent both ways (the pathfinder needs both).
+    /// Distinct, because a round sends one packet per pair: 0.5 keeps only the latest packet per
+    /// destination while it looks the destination up, so a repeated pair would lose its first.
     public func probePairs(limit: Int?, round: Int) -> (pairs: [(Int, Int)], all: Bool) {
         let n = nodeCount
         let total = n * (n - 1)
@@ -235,9 +311,10 @@ extension Simulator {
         var pairs: [(Int, Int)] = []
         let k = max(1, limit! / 2)
         pairs.reserveCapacity(2 * k)
+        var seen = Set<Int>()
         while pairs.count < 2 * k {
             let a = rng.below(n), b = rng.below(n)
-            if a == b { continue }
+            if a == b || !seen.insert(min(a, b) * n + max(a, b)).inserted { continue }
             pairs.append((a, b))
             pairs.append((b, a))
         }
@@ -262,7 +339,9 @@ extension Simulator {
         for round in 0..<2 {
             let firstID = packets.count
             for (a, b) in pairs { sendProbe(from: a, to: b, round: round) }
-            if round == 0 {
+            // 0.5 holds a packet while it looks its destination up (first round) and re-sends
+            // one that met a broken path after the new notify, so both its rounds wait `settle`.
+            if round == 0 || R.protocolVersion == .v05 {
                 runTraffic(minimum: settle, maximum: maxWait)
             } else {
                 runTraffic(minimum: 0, maximum: maxWait)

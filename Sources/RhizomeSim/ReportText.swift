@@ -22,18 +22,19 @@ extension SimReport {
             out.append("[\(p.name)] t=\(fmt(p.startTime)) s: \(p.description)")
             let cv = p.convergence
             if cv.converged, let t = cv.time {
-                out.append("  converged in \(fmt(t)) s (root\(cv.final.keyspaceChecked ? " and predecessors" : "") held for \(fmt(c.stableWindow)) s; \(cv.final.components) component(s))")
+                let what = cv.final.keyspaceChecked ? "root and predecessors" : cv.final.lookupChecked ? "root and lookup reachability" : "root"
+                out.append("  converged in \(fmt(t)) s (\(what) held for \(fmt(c.stableWindow)) s; \(cv.final.components) component(s))")
             } else {
-                out.append("  NOT converged within \(fmt(c.maxConvergenceWait)) s: \(cv.final.wrongRoot) wrong roots, \(cv.final.wrongRootSeq) stale seqs, \(cv.final.wrongPredecessor) wrong predecessors")
+                out.append("  NOT converged within \(fmt(c.maxConvergenceWait)) s: \(cv.final.wrongRoot) wrong roots, \(cv.final.wrongRootSeq) stale seqs, \(cv.final.wrongPredecessor) wrong predecessors, \(cv.final.wrongLookup) nodes whose lookups do not reach")
                 for e in cv.final.examples { out.append("    \(e)") }
             }
-            out.append("  worst while waiting (checks every \(fmt(c.checkInterval)) s): \(cv.peakDistinctRoots) distinct roots, \(cv.peakWrongRoot) wrong roots, \(cv.peakWrongPredecessor) wrong predecessors")
+            out.append("  worst while waiting (checks every \(fmt(c.checkInterval)) s): \(cv.peakDistinctRoots) distinct roots, \(cv.peakWrongRoot) wrong roots, \(cv.final.keyspaceChecked ? "\(cv.peakWrongPredecessor) wrong predecessors" : "\(cv.peakWrongLookup) nodes whose lookups do not reach")")
             let s = p.state
             out.append("  (1) roots: \(s.distinctRoots) distinct over \(s.components) component(s); wrong \(s.wrongRoot), stale seq \(s.wrongRootSeq)  \(mark(s.rootOK))")
             if s.keyspaceChecked {
                 out.append("  (2) predecessors wrong: \(s.wrongPredecessor)  \(mark(s.predecessorOK))   (successors wrong: \(s.wrongSuccessor))")
-            } else {
-                out.append("  (2) keyspace predecessors: not applicable (no DHT)")
+            } else if s.lookupChecked {
+                out.append("  (2) lookups (\(s.lookupTargets) sampled targets, along the tree by bloom filters): nodes that do not reach: \(s.wrongLookup)  \(mark(s.lookupOK))")
             }
             if let t = p.traffic {
                 out.append("  (3) delivery, \(t.orderedPairs) ordered pairs\(t.allPairs ? " (all)" : " (sample)"):")

@@ -4,8 +4,8 @@ import RhizomeCrypto
 /// Everything a run depends on. Same config (seed included) → same report, given deterministic
 /// hashing (see `DeterministicHashing`).
 public struct ScenarioConfig: Codable, Sendable, Equatable {
-    /// Which routing layer every node runs.
-    public var protocolVersion = ProtocolVersion.v04
+    /// Which routing layer every node runs (the node's default, 0.5, unless told).
+    public var protocolVersion = ProtocolVersion.default
     public var nodes = 100
     public var seed: UInt64 = 1
     public var topology: TopologyKind = .random
@@ -36,7 +36,7 @@ public struct ScenarioConfig: Codable, Sendable, Equatable {
     public init() {}
 
     public init(nodes: Int, seed: UInt64, topology: TopologyKind, faults: Bool = false,
-                protocolVersion: ProtocolVersion = .v04) {
+                protocolVersion: ProtocolVersion = .default) {
         self.protocolVersion = protocolVersion
         self.nodes = nodes
         self.seed = seed
@@ -63,6 +63,7 @@ public struct Convergence: Codable, Equatable, Sendable {
     public var peakDistinctRoots = 0
     public var peakWrongRoot = 0
     public var peakWrongPredecessor = 0
+    public var peakWrongLookup = 0
 }
 
 /// One phase of a scenario.
@@ -118,6 +119,7 @@ extension Simulator {
             result.peakDistinctRoots = max(result.peakDistinctRoots, c.distinctRoots)
             result.peakWrongRoot = max(result.peakWrongRoot, c.wrongRoot)
             result.peakWrongPredecessor = max(result.peakWrongPredecessor, c.wrongPredecessor)
+            result.peakWrongLookup = max(result.peakWrongLookup, c.wrongLookup)
             trace?(now, c)
             if c.converged {
                 if streak == nil { streak = now }
@@ -148,7 +150,7 @@ public struct Scenario {
     public func run() -> SimReport {
         switch config.protocolVersion {
         case .v04: ScenarioRun<Router>(config, trace: trace).run()
-        case .v05: fatalError("protocol 0.5 is not simulated yet")
+        case .v05: ScenarioRun<Router05>(config, trace: trace).run()
         }
     }
 }
@@ -282,7 +284,7 @@ struct ScenarioRun<R: SimulatedRouter> {
         var f: [String] = []
         for p in r.phases {
             if !p.convergence.converged {
-                f.append("\(p.name): no convergence within \(r.config.maxConvergenceWait) s (last check: \(p.convergence.final.wrongRoot) wrong roots, \(p.convergence.final.wrongRootSeq) stale seqs, \(p.convergence.final.wrongPredecessor) wrong predecessors)")
+                f.append("\(p.name): no convergence within \(r.config.maxConvergenceWait) s (last check: \(p.convergence.final.wrongRoot) wrong roots, \(p.convergence.final.wrongRootSeq) stale seqs, \(p.convergence.final.wrongPredecessor) wrong predecessors, \(p.convergence.final.wrongLookup) nodes whose lookups do not reach)")
             } else if !p.state.converged {
                 f.append("\(p.name): invariants broke again before the traffic check")
             }

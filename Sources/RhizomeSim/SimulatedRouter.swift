@@ -21,7 +21,10 @@ public protocol SimulatedRouter: RoutingLayer {
     /// 0.4.7's DHT neighbours (valid predecessor, successor); nil for versions without a DHT,
     /// which skips the predecessor invariant.
     var simKeyspaceNeighbours: (predecessor: PublicKey?, successor: PublicKey?)? { get }
-    /// Entries per table, in the order of `simTableNames`.
+    /// 0.5: what the lookup-reachability invariant reads (tree parent, on-tree peers and the
+    /// filters they sent); nil for versions without bloom-guided lookups.
+    var simLookupView: SimLookupView? { get }
+    /// Entries per table, in the order of `simTables`.
     var simTableSizes: [Int] { get }
     /// Table names (the first must be the peer table) and each table's cap (nil: bounded by
     /// something else, e.g. the peer count, or no stated cap).
@@ -41,6 +44,28 @@ public protocol SimulatedRouter: RoutingLayer {
     mutating func simSend(payload: [UInt8], to dest: PublicKey, now: Double)
 }
 
+/// A node's view for 0.5 lookups: a lookup leaving it goes to every on-tree peer whose filter
+/// holds the target's transformed key, and is accepted only from on-tree peers.
+public struct SimLookupView {
+    /// Our tree parent (our own key while we are a root).
+    public var parent: PublicKey
+    /// Peers on the tree (our parent, and peers whose announcement names us), with the bloom
+    /// filter each sent us.
+    public var onTreePeers: [(key: PublicKey, filter: BloomFilter05)]
+
+    public init(parent: PublicKey, onTreePeers: [(key: PublicKey, filter: BloomFilter05)]) {
+        self.parent = parent
+        self.onTreePeers = onTreePeers
+    }
+
+    func isOnTree(_ key: PublicKey) -> Bool { onTreePeers.contains { $0.key == key } }
+
+    /// Whether a lookup for the transformed key `xform` is sent to `peer`.
+    func sendsLookup(to peer: PublicKey, xform: PublicKey) -> Bool {
+        onTreePeers.contains { $0.key == peer && $0.filter.contains(xform) }
+    }
+}
+
 /// How a traffic frame is routed.
 public enum TrafficKind: Sendable {
     /// 0.4.7 type 9: greedy in keyspace over the DHT.
@@ -52,6 +77,8 @@ public enum TrafficKind: Sendable {
 }
 
 extension SimulatedRouter {
+    public var simLookupView: SimLookupView? { nil }
+
     public mutating func simSend(payload: [UInt8], to dest: PublicKey, now: Double) {
         sendTraffic(payload: payload, to: dest, now: now)
     }

@@ -83,6 +83,8 @@ public final class Simulator<R: SimulatedRouter> {
     public let keys: [PublicKey]
     /// Node indices sorted by key (smallest first).
     public let keyOrder: [Int]
+    /// Node index by key (looked up, never iterated).
+    let keyIndex: [PublicKey: Int]
     public internal(set) var routers: [R]
     public private(set) var now: Double = 0
 
@@ -119,6 +121,7 @@ public final class Simulator<R: SimulatedRouter> {
         for _ in 0..<n { pairs.append(SigningKeyPair.generate(using: &keyRNG)) }
         keys = pairs.map(\.publicKey)
         keyOrder = Array(0..<n).sorted { pairs[$0].publicKey < pairs[$1].publicKey }
+        keyIndex = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var routerRNG = SeededRandom.stream(seed, 3)
         routers = pairs.enumerated().map { R.simulated(keys: $1, index: $0, parameters: parameters, rng: &routerRNG) }
         edgeLink = [Int](repeating: -1, count: topology.edges.count)

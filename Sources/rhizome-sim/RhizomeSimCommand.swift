@@ -14,8 +14,8 @@ struct RhizomeSimCommand: ParsableCommand {
             variable is unset). Exits 1 when an invariant fails.
             """)
 
-    @Option(name: .customLong("protocol"), help: "Protocol version every node speaks: 0.4 or 0.5.")
-    var protocolVersion: ProtocolVersion = .v04
+    @Option(name: .customLong("protocol"), help: "Protocol version every node speaks: 0.4 or 0.5 (the node's default).")
+    var protocolVersion: ProtocolVersion = .default
     @Option(help: "Number of nodes.")
     var nodes = 100
     @Option(help: "Seed for topology, keys, latencies, loss and faults.")
