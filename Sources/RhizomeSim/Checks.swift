@@ -1,3 +1,4 @@
+import Foundation
 import RhizomeCore
 import RhizomeCrypto
 
@@ -38,6 +39,12 @@ public struct StateCheck: Codable, Equatable, Sendable {
     /// filter lacks the target (blooms still propagating, one hop per second), or the tree
     /// itself is broken.
     public var wrongLookup = 0
+    /// 0.5: fraction of bits set in the filters nodes hold from their on-tree peers (mean and
+    /// max), and the mean false-positive rate that implies (fill^8 for 8 hash functions): near
+    /// 1, filters are saturated and lookups flood the tree.
+    public var filterFillMean = 0.0
+    public var filterFillMax = 0.0
+    public var filterFalsePositiveMean = 0.0
     /// A few offending nodes, for the log.
     public var examples: [String] = []
 
@@ -218,6 +225,18 @@ extension Simulator {
             views.append(view)
         }
         check.lookupChecked = true
+        var fills: [Double] = [], falsePositive = 0.0
+        for view in views {
+            for (_, filter) in view.onTreePeers {
+                let f = Double(filter.words.reduce(0) { $0 + $1.nonzeroBitCount }) / Double(BloomFilter05.bitCount)
+                fills.append(f)
+                falsePositive += pow(f, Double(BloomFilter05.hashCount))
+            }
+        }
+        let fill = Summary(fills)
+        check.filterFillMean = fill.mean
+        check.filterFillMax = fill.max
+        check.filterFalsePositiveMean = rounded(falsePositive / Double(max(fills.count, 1)))
         // The tree: parents, children, and DFS entry/exit times for subtree tests.
         var parent = [Int](repeating: -1, count: n)
         var children = [[Int]](repeating: [], count: n)

@@ -35,6 +35,7 @@ extension SimReport {
                 out.append("  (2) predecessors wrong: \(s.wrongPredecessor)  \(mark(s.predecessorOK))   (successors wrong: \(s.wrongSuccessor))")
             } else if s.lookupChecked {
                 out.append("  (2) lookups (\(s.lookupTargets) sampled targets, along the tree by bloom filters): nodes that do not reach: \(s.wrongLookup)  \(mark(s.lookupOK))")
+                out.append("      filters from on-tree peers: bits set mean \(fmt(s.filterFillMean)) max \(fmt(s.filterFillMax)), mean false-positive rate \(fmt(s.filterFalsePositiveMean))")
             }
             if let t = p.traffic {
                 out.append("  (3) delivery, \(t.orderedPairs) ordered pairs\(t.allPairs ? " (all)" : " (sample)"):")
