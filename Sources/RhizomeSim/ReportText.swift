@@ -57,6 +57,7 @@ extension SimReport {
             let tb = p.tables
             let tables = tb.tables.map { "\($0.name) \($0.max)/\(fmt($0.mean))" }.joined(separator: ", ")
             out.append("  (5) tables max/mean: \(tables)  \(mark(tb.withinCaps))")
+            out.append("  frames in this phase: " + zip(messageNames, p.framesSent).filter { $0.1 > 0 }.map { "\($0) \($1)" }.joined(separator: ", "))
         }
         out.append("")
         let sent = zip(messageNames, frames.sent).map { "\($0) \($1)" }.joined(separator: ", ")

@@ -78,6 +78,9 @@ public struct PhaseReport: Codable, Equatable, Sendable {
     public var traffic: TrafficCheck?
     public var tables: TableStats
     public var ok: Bool
+    /// Frames sent by type since the previous phase ended (the faults that start this phase,
+    /// convergence and the traffic check).
+    public var framesSent: [Int] = []
 }
 
 /// A whole run.
@@ -160,6 +163,13 @@ struct ScenarioRun<R: SimulatedRouter> {
     let config: ScenarioConfig
     let simulator: Simulator<R>
     let trace: ((Double, StateCheck) -> Void)?
+    /// Frame counts when the last phase ended.
+    let framesAtPhaseEnd = Box<[Int]>([])
+
+    final class Box<T> {
+        var value: T
+        init(_ value: T) { self.value = value }
+    }
 
     init(_ config: ScenarioConfig, trace: ((Double, StateCheck) -> Void)?) {
         self.config = config
@@ -276,8 +286,12 @@ struct ScenarioRun<R: SimulatedRouter> {
         }
         let tables = sim.tableStats()
         let ok = convergence.converged && state.converged && (trafficCheck?.ok ?? true) && tables.withinCaps
-        return PhaseReport(name: name, startTime: rounded(start), description: description, convergence: convergence,
-                           state: state, traffic: trafficCheck, tables: tables, ok: ok)
+        var report = PhaseReport(name: name, startTime: rounded(start), description: description, convergence: convergence,
+                                 state: state, traffic: trafficCheck, tables: tables, ok: ok)
+        let previous = framesAtPhaseEnd.value
+        report.framesSent = sim.frames.sent.indices.map { sim.frames.sent[$0] - (previous.isEmpty ? 0 : previous[$0]) }
+        framesAtPhaseEnd.value = sim.frames.sent
+        return report
     }
 
     static func failures(_ r: SimReport) -> [String] {
