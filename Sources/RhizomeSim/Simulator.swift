@@ -6,9 +6,9 @@ public struct NetworkParameters: Sendable, Codable, Equatable {
     /// Per-link one-way latency is drawn uniformly from this range (seconds), once per topology edge.
     public var minLatency: Double = 0.002
     public var maxLatency: Double = 0.020
-    /// Probability that a traffic frame (types 9 and 10) is dropped on a link.
+    /// Probability that a traffic frame (0.4.7 types 9 and 10, 0.5 type 9) is dropped on a link.
     public var trafficLoss: Double = 0
-    /// Probability that a control frame (types 0–8) is "lost" and retransmitted: it is delayed by
+    /// Probability that a control frame (any other type) is "lost" and retransmitted: it is delayed by
     /// `retransmitDelay` and holds back later frames of the same direction (TCP-like head-of-line
     /// blocking; ironwood runs over reliable streams, so control frames are never dropped).
     public var controlLoss: Double = 0

@@ -72,8 +72,8 @@ struct RhizomeSimCommand: ParsableCommand {
         var scenario = Scenario(config)
         if trace {
             scenario.trace = { t, c in
-                let line = String(format: "t=%.1f roots %d wrong %d stale-seq %d pred %d succ %d\n", t, c.distinctRoots,
-                                  c.wrongRoot, c.wrongRootSeq, c.wrongPredecessor, c.wrongSuccessor)
+                let line = String(format: "t=%.1f roots %d wrong %d stale-seq %d pred %d succ %d lookup %d\n", t, c.distinctRoots,
+                                  c.wrongRoot, c.wrongRootSeq, c.wrongPredecessor, c.wrongSuccessor, c.wrongLookup)
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
