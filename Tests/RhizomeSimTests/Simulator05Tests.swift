@@ -111,6 +111,19 @@ import Testing
         #expect(traffic.first.delivered == 2 * 10 * 9)
     }
 
+    /// Same seed, same report in 0.5 too (nonces come from per-node seeded streams).
+    @Test func sameSeedSameReportFromExecutable() throws {
+        let binary = try #require(ReproducibilityTests.executable(), "rhizome-sim not built")
+        let args = ["--protocol", "0.5", "--nodes", "40", "--seed", "31", "--faults", "--pairs", "300",
+                    "--stable-window", "2", "--loss", "0.01", "--control-loss", "0.01", "--json"]
+        let first = try ReproducibilityTests.run(binary, args)
+        let second = try ReproducibilityTests.run(binary, args)
+        #expect(first.status == 0, "\(first.output.suffix(2000))")
+        #expect(first.output == second.output)
+        let other = try ReproducibilityTests.run(binary, args.map { $0 == "31" ? "32" : $0 })
+        #expect(other.output != first.output)
+    }
+
     /// The executable's default protocol is 0.5, as the node's.
     @Test func executableDefaultsToProtocol05() throws {
         let binary = try #require(ReproducibilityTests.executable(), "rhizome-sim not built")
