@@ -31,8 +31,8 @@ public struct StateCheck: Codable, Equatable, Sendable {
     public var wrongSuccessor = 0
     /// Whether the version has bloom-guided lookups whose reachability was checked (0.5).
     public var lookupChecked = false
-    /// 0.5: target keys sampled for the lookup check (all nodes up to 64, else 64 spread over
-    /// the key order).
+    /// 0.5: target keys sampled for the lookup check (while converging: all nodes up to 64, else
+    /// 64 spread over the key order; in a phase's state after convergence: every node).
     public var lookupTargets = 0
     /// 0.5: nodes from which a lookup for some sampled target of their component would not be
     /// passed along the tree path to it: the next tree hop is not on-tree on both sides, or its
@@ -161,8 +161,9 @@ public struct CounterTotals: Codable, Equatable, Sendable {
 }
 
 extension Simulator {
-    /// Checks invariants (1) and (2) against the expected network.
-    public func checkState(_ expectation: Expectation = .live) -> StateCheck {
+    /// Checks invariants (1) and (2) against the expected network. `allLookupTargets`: check
+    /// 0.5 lookups toward every node, not a sample (n² work: for the check after convergence).
+    public func checkState(_ expectation: Expectation = .live, allLookupTargets: Bool = false) -> StateCheck {
         let n = nodeCount
         let (labels, count) = adjacency(liveOnly: expectation == .live).components()
         var check = StateCheck()
@@ -204,7 +205,7 @@ extension Simulator {
             let es = expectedSucc[v]
             if succ != (es >= 0 ? keys[es] : nil) { check.wrongSuccessor += 1 }
         }
-        if check.rootOK { checkLookups(&check, labels: labels) }
+        if check.rootOK { checkLookups(&check, labels: labels, sample: allLookupTargets ? n : 64) }
         roots.sort()
         var distinct = 0
         for i in roots.indices where i == 0 || roots[i] != roots[i - 1] { distinct += 1 }
@@ -216,7 +217,7 @@ extension Simulator {
     /// node, a lookup for a sampled target must go to the next node on the tree path to it, and
     /// that node must take it. Run only once the roots agree (it reads every node's tree and
     /// filters).
-    func checkLookups(_ check: inout StateCheck, labels: [Int32]) {
+    func checkLookups(_ check: inout StateCheck, labels: [Int32], sample: Int) {
         let n = nodeCount
         var views: [SimLookupView] = []
         views.reserveCapacity(n)
@@ -263,8 +264,8 @@ extension Simulator {
                 }
             }
         }
-        let step = max(1, n / 64)
-        let targets = stride(from: 0, to: n, by: step).prefix(64).map { keyOrder[$0] }
+        let step = max(1, n / sample)
+        let targets = stride(from: 0, to: n, by: step).prefix(sample).map { keyOrder[$0] }
         check.lookupTargets = targets.count
         let xforms = targets.map { KeyTransform05.subnetKey(keys[$0]) }
         for v in 0..<n {

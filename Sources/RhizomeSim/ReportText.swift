@@ -34,7 +34,7 @@ extension SimReport {
             if s.keyspaceChecked {
                 out.append("  (2) predecessors wrong: \(s.wrongPredecessor)  \(mark(s.predecessorOK))   (successors wrong: \(s.wrongSuccessor))")
             } else if s.lookupChecked {
-                out.append("  (2) lookups (\(s.lookupTargets) sampled targets, along the tree by bloom filters): nodes that do not reach: \(s.wrongLookup)  \(mark(s.lookupOK))")
+                out.append("  (2) lookups toward \(s.lookupTargets) targets along the tree by bloom filters: nodes that do not reach: \(s.wrongLookup)  \(mark(s.lookupOK))")
                 out.append("      filters from on-tree peers: bits set mean \(fmt(s.filterFillMean)) max \(fmt(s.filterFillMax)), mean false-positive rate \(fmt(s.filterFalsePositiveMean))")
             }
             if let t = p.traffic {

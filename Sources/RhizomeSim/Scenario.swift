@@ -278,7 +278,7 @@ struct ScenarioRun<R: SimulatedRouter> {
         let start = sim.now
         let convergence = sim.converge(.live, interval: config.checkInterval, stableWindow: config.stableWindow,
                                        maxWait: config.maxConvergenceWait, trace: trace)
-        let state = sim.checkState(.live)
+        let state = sim.checkState(.live, allLookupTargets: true)
         var trafficCheck: TrafficCheck?
         if traffic {
             let (pairs, all) = sim.probePairs(limit: config.effectivePairs, round: round)
@@ -300,7 +300,7 @@ struct ScenarioRun<R: SimulatedRouter> {
             if !p.convergence.converged {
                 f.append("\(p.name): no convergence within \(r.config.maxConvergenceWait) s (last check: \(p.convergence.final.wrongRoot) wrong roots, \(p.convergence.final.wrongRootSeq) stale seqs, \(p.convergence.final.wrongPredecessor) wrong predecessors, \(p.convergence.final.wrongLookup) nodes whose lookups do not reach)")
             } else if !p.state.converged {
-                f.append("\(p.name): invariants broke again before the traffic check")
+                f.append("\(p.name): invariants broke again before the traffic check (\(p.state.wrongRoot) wrong roots, \(p.state.wrongRootSeq) stale seqs, \(p.state.wrongPredecessor) wrong predecessors, \(p.state.wrongLookup) nodes whose lookups do not reach one of \(p.state.lookupTargets) targets: \(p.state.examples.first ?? ""))")
             }
             if let t = p.traffic {
                 for (label, round) in [("first", t.first), ("second", t.second)] {
