@@ -29,7 +29,7 @@ OPT=${FUZZ_OPT:--O}
 # The fuzzing flavour; `coverage` switches these to a profiling build in $BUILD/cov.
 FLAVOR=$BUILD/fuzz
 FLAGS=(-sanitize=fuzzer,address "$OPT" -g)
-CORE_TARGETS=(frame body metadata uvarint traffic router wire05)
+CORE_TARGETS=(frame body metadata uvarint traffic router wire05 router05)
 NODE_TARGETS=(hjson peeruri config)
 ALL_TARGETS=("${CORE_TARGETS[@]}" "${NODE_TARGETS[@]}")
 
@@ -39,7 +39,12 @@ is_core() { local t; for t in "${CORE_TARGETS[@]}"; do [[ $t == "$1" ]] && retur
 is_node() { local t; for t in "${NODE_TARGETS[@]}"; do [[ $t == "$1" ]] && return 0; done; return 1; }
 check_target() { is_core "$1" || is_node "$1" || die "unknown target '$1' (run.sh list)"; }
 
-harness_of() { if is_core "$1"; then echo "$ROOT/Tests/RhizomeCoreTests/FuzzHarness.swift"; else echo "$ROOT/Tests/RhizomeNodeTests/NodeFuzzHarness.swift"; fi; }
+# The harness sources of a target (router05's builds on FuzzHarness.swift).
+harness_of() {
+    if [[ $1 == router05 ]]; then echo "$ROOT/Tests/RhizomeCoreTests/FuzzHarness.swift $ROOT/Tests/RhizomeCoreTests/Fuzz05Harness.swift"
+    elif is_core "$1"; then echo "$ROOT/Tests/RhizomeCoreTests/FuzzHarness.swift"
+    else echo "$ROOT/Tests/RhizomeNodeTests/NodeFuzzHarness.swift"; fi
+}
 seeds_of() { if is_core "$1"; then echo "$ROOT/Tests/RhizomeCoreTests/FuzzRegressions/$1"; else echo "$ROOT/Tests/RhizomeNodeTests/FuzzRegressions/$1"; fi; }
 
 # True when $1 is missing or older than any of the other files.
@@ -93,7 +98,7 @@ build_libs() {
 build_target() {
     local t=$1 bin=$FLAVOR/bin/fuzz-$1
     check_target "$t"
-    local harness; harness=$(harness_of "$t")
+    local harness; read -r -a harness <<<"$(harness_of "$t")"
     local libs
     if is_core "$t"; then
         build_libs core
@@ -104,19 +109,19 @@ build_target() {
     fi
     local lib_files=() l link=()
     for l in "${libs[@]}"; do lib_files+=("$FLAVOR/lib/lib$l.a"); link+=("-l$l"); done
-    if stale "$bin" "$ROOT/Fuzz/Targets/$t.swift" "$harness" "${lib_files[@]}" "$0"; then
+    if stale "$bin" "$ROOT/Fuzz/Targets/$t.swift" "${harness[@]}" "${lib_files[@]}" "$0"; then
         echo "  linking fuzz-$t" >&2
         mkdir -p "$FLAVOR/bin"
         swiftc_ "${FLAGS[@]}" -parse-as-library -swift-version 6 -module-name "Fuzz_$t" \
             -I "$FLAVOR/modules" -I "$ROOT/Sources/CSodium" \
-            "$ROOT/Fuzz/Targets/$t.swift" "$harness" \
+            "$ROOT/Fuzz/Targets/$t.swift" "${harness[@]}" \
             -L "$FLAVOR/lib" "${link[@]}" -lsodium -o "$bin"
     fi
 }
 
 max_len_of() {
     case $1 in
-        router) echo 2048 ;;
+        router|router05) echo 2048 ;;
         config) echo 8192 ;;
         hjson) echo 4096 ;;
         peeruri) echo 512 ;;

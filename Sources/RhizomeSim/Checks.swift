@@ -1,3 +1,4 @@
+import Foundation
 import RhizomeCore
 import RhizomeCrypto
 
@@ -10,7 +11,8 @@ public enum Expectation: String, Codable, Sendable {
 }
 
 /// Invariants (1) and (2): one root per component, equal to its smallest key, agreed by all with
-/// the root's own seq; every node's DHT predecessor is its true keyspace predecessor.
+/// the root's own seq (where the version has one to agree on); in 0.4.7 also every node's DHT
+/// predecessor is its true keyspace predecessor (0.5 has no DHT: `keyspaceChecked` is false).
 public struct StateCheck: Codable, Equatable, Sendable {
     public var components = 0
     /// Distinct (root key) values held across all nodes.
@@ -19,18 +21,37 @@ public struct StateCheck: Codable, Equatable, Sendable {
     public var wrongRoot = 0
     /// Nodes with the right root but not the root's current seq.
     public var wrongRootSeq = 0
+    /// Whether the version has a DHT whose predecessors and successors were checked.
+    public var keyspaceChecked = false
     /// Nodes whose valid predecessor is not the largest smaller key of their component (the
     /// smallest key must have none).
     public var wrongPredecessor = 0
     /// Nodes whose successor (the path ending at them) is not the next larger key of their
     /// component (the largest key must have none). Reported, not part of convergence.
     public var wrongSuccessor = 0
+    /// Whether the version has bloom-guided lookups whose reachability was checked (0.5).
+    public var lookupChecked = false
+    /// 0.5: target keys sampled for the lookup check (while converging: all nodes up to 64, else
+    /// 64 spread over the key order; in a phase's state after convergence: every node).
+    public var lookupTargets = 0
+    /// 0.5: nodes from which a lookup for some sampled target of their component would not be
+    /// passed along the tree path to it: the next tree hop is not on-tree on both sides, or its
+    /// filter lacks the target (blooms still propagating, one hop per second), or the tree
+    /// itself is broken.
+    public var wrongLookup = 0
+    /// 0.5: fraction of bits set in the filters nodes hold from their on-tree peers (mean and
+    /// max), and the mean false-positive rate that implies (fill^8 for 8 hash functions): near
+    /// 1, filters are saturated and lookups flood the tree.
+    public var filterFillMean = 0.0
+    public var filterFillMax = 0.0
+    public var filterFalsePositiveMean = 0.0
     /// A few offending nodes, for the log.
     public var examples: [String] = []
 
     public var rootOK: Bool { wrongRoot == 0 && wrongRootSeq == 0 }
     public var predecessorOK: Bool { wrongPredecessor == 0 }
-    public var converged: Bool { rootOK && predecessorOK }
+    public var lookupOK: Bool { wrongLookup == 0 }
+    public var converged: Bool { rootOK && predecessorOK && lookupOK }
 }
 
 /// Summary of a distribution.
@@ -70,6 +91,8 @@ public struct RoundResult: Codable, Equatable, Sendable {
     public var viaDHT = 0
     public var viaSourceRoute = 0
     public var viaFallback = 0
+    /// 0.5: greedy tree-distance routing toward the destination's coordinates (the only kind).
+    public var viaTree = 0
     /// Hops taken ÷ shortest-path hops, over delivered packets.
     public var stretch = Summary([])
     public var stretchDHT = Summary([])
@@ -84,9 +107,13 @@ public struct TrafficCheck: Codable, Equatable, Sendable {
     public var orderedPairs = 0
     public var allPairs = false
     public var hopLimit = 0
-    /// First send of each pair (A→B and B→A at once): DHT routing, or old source routes.
+    /// First send of each pair (A→B and B→A at once). 0.4.7: DHT routing, or old source
+    /// routes. 0.5: a cold send: with no path known yet the router caches the packet, looks the
+    /// destination up (bloom-guided multicast over the tree) and sends it when the notify
+    /// arrives, so this round measures delivery after lookups.
     public var first = RoundResult()
-    /// Second send, after the pathfinder had ~2 s to set up source routes.
+    /// Second send, `settle` seconds later. 0.4.7: by the source routes the pathfinder set up.
+    /// 0.5: a warm send, straight to the coordinates the lookups learnt.
     public var second = RoundResult()
 
     public var ok: Bool {
@@ -94,34 +121,49 @@ public struct TrafficCheck: Codable, Equatable, Sendable {
     }
 }
 
-/// Invariant (5): bounded state.
+/// Invariant (5): bounded state: entries per table, maximum and mean over all nodes, against
+/// each table's cap.
 public struct TableStats: Codable, Equatable, Sendable {
-    public var peersMax = 0, peersMean = 0.0
-    public var dhtMax = 0, dhtMean = 0.0
-    public var pathsMax = 0, pathsMean = 0.0
-    public var expiredMax = 0, expiredMean = 0.0
-    public var caps = Caps()
-    public struct Caps: Codable, Equatable, Sendable {
-        public var dht = Router.maxDHTEntries
-        public var paths = Router.maxPathEntries
-        /// `Router.capExpired`'s limit (a literal there).
-        public var expired = 4096
+    public struct Table: Codable, Equatable, Sendable {
+        public var name: String
+        public var max = 0
+        public var mean = 0.0
+        /// The router's cap for this table; nil when bounded otherwise (e.g. by the peer count).
+        public var cap: Int?
     }
-    public var withinCaps: Bool { dhtMax <= caps.dht && pathsMax <= caps.paths && expiredMax <= caps.expired }
+    /// The version's tables, the peer table first.
+    public var tables: [Table] = []
+
+    public subscript(name: String) -> Table? { tables.first { $0.name == name } }
+    public var peersMax: Int { self["peers"]?.max ?? 0 }
+    public var peersMean: Double { self["peers"]?.mean ?? 0 }
+    public var withinCaps: Bool { tables.allSatisfy { $0.cap == nil || $0.max <= $0.cap! } }
 }
 
-/// Summed router counters.
+/// Summed router counters (the fields a version does not have stay 0).
 public struct CounterTotals: Codable, Equatable, Sendable {
     public var linksClosedForProtocolErrors = 0
     public var droppedOversize = 0
+    /// 0.4.7: traffic with no next hop.
     public var droppedNoRoute = 0
+    /// 0.4.7: any bad signature; 0.5: bad notify signatures.
     public var droppedBadSignature = 0
+    /// 0.4.7: DHT full; 0.5: announcements refused for a full table.
     public var droppedTableFull = 0
+    /// 0.5: traffic that could not progress and went back to its source as broken.
+    public var trafficBroken = 0
+    /// 0.5: notifies with neither a rumor nor a path entry.
+    public var droppedUnsolicitedNotify = 0
+    /// 0.5: lookups from peers not on the tree.
+    public var lookupsFromOffTreePeers = 0
+    /// 0.5: path entries and rumors evicted for full tables.
+    public var evicted = 0
 }
 
 extension Simulator {
-    /// Checks invariants (1) and (2) against the expected network.
-    public func checkState(_ expectation: Expectation = .live) -> StateCheck {
+    /// Checks invariants (1) and (2) against the expected network. `allLookupTargets`: check
+    /// 0.5 lookups toward every node, not a sample (n² work: for the check after convergence).
+    public func checkState(_ expectation: Expectation = .live, allLookupTargets: Bool = false) -> StateCheck {
         let n = nodeCount
         let (labels, count) = adjacency(liveOnly: expectation == .live).components()
         var check = StateCheck()
@@ -141,18 +183,20 @@ extension Simulator {
         }
         var roots: [PublicKey] = []
         roots.reserveCapacity(n)
-        let rootSeqs = (0..<n).map { v in withRouter(v) { $0.rootSeq } }
+        let rootSeqs = (0..<n).map { v in withRouter(v) { $0.simRootSeq } }
         for v in 0..<n {
-            let (root, rootSeq, pred, succ) = withRouter(v) { ($0.root, $0.rootSeq, $0.predecessor, $0.successor) }
+            let (root, rootSeq, neighbours) = withRouter(v) { ($0.simRoot, $0.simRootSeq, $0.simKeyspaceNeighbours) }
             roots.append(root)
             let expectedRoot = rootOf[Int(labels[v])]
             if root != keys[expectedRoot] {
                 check.wrongRoot += 1
                 note(&check, "node \(v): root \(root.hex.prefix(8)) expected \(keys[expectedRoot].hex.prefix(8))")
-            } else if rootSeq != rootSeqs[expectedRoot] {
+            } else if let rootSeq, rootSeq != rootSeqs[expectedRoot] {
                 check.wrongRootSeq += 1
-                note(&check, "node \(v): root seq \(rootSeq) expected \(rootSeqs[expectedRoot])")
+                note(&check, "node \(v): root seq \(rootSeq) expected \(rootSeqs[expectedRoot].map { String($0) } ?? "none")")
             }
+            guard let (pred, succ) = neighbours else { continue }
+            check.keyspaceChecked = true
             let ep = expectedPred[v]
             if pred != (ep >= 0 ? keys[ep] : nil) {
                 check.wrongPredecessor += 1
@@ -161,11 +205,86 @@ extension Simulator {
             let es = expectedSucc[v]
             if succ != (es >= 0 ? keys[es] : nil) { check.wrongSuccessor += 1 }
         }
+        if check.rootOK { checkLookups(&check, labels: labels, sample: allLookupTargets ? n : 64) }
         roots.sort()
         var distinct = 0
         for i in roots.indices where i == 0 || roots[i] != roots[i - 1] { distinct += 1 }
         check.distinctRoots = distinct
         return check
+    }
+
+    /// 0.5's lookup reachability over the actual tree (every node's chosen parent): from each
+    /// node, a lookup for a sampled target must go to the next node on the tree path to it, and
+    /// that node must take it. Run only once the roots agree (it reads every node's tree and
+    /// filters).
+    func checkLookups(_ check: inout StateCheck, labels: [Int32], sample: Int) {
+        let n = nodeCount
+        var views: [SimLookupView] = []
+        views.reserveCapacity(n)
+        for v in 0..<n {
+            guard let view = withRouter(v, { $0.simLookupView }) else { return }
+            views.append(view)
+        }
+        check.lookupChecked = true
+        var fills: [Double] = [], falsePositive = 0.0
+        for view in views {
+            for (_, filter) in view.onTreePeers {
+                let f = Double(filter.words.reduce(0) { $0 + $1.nonzeroBitCount }) / Double(BloomFilter05.bitCount)
+                fills.append(f)
+                falsePositive += pow(f, Double(BloomFilter05.hashCount))
+            }
+        }
+        let fill = Summary(fills)
+        check.filterFillMean = fill.mean
+        check.filterFillMax = fill.max
+        check.filterFalsePositiveMean = rounded(falsePositive / Double(max(fills.count, 1)))
+        // The tree: parents, children, and DFS entry/exit times for subtree tests.
+        var parent = [Int](repeating: -1, count: n)
+        var children = [[Int]](repeating: [], count: n)
+        for v in 0..<n {
+            guard let p = keyIndex[views[v].parent] else { continue }
+            parent[v] = p
+            if p != v { children[p].append(v) }
+        }
+        var tin = [Int](repeating: -1, count: n), tout = [Int](repeating: -1, count: n)
+        var clock = 0
+        for r in 0..<n where parent[r] == r {
+            var stack: [(Int, Int)] = [(r, 0)]
+            tin[r] = clock; clock += 1
+            while let (v, i) = stack.last {
+                if i < children[v].count {
+                    stack[stack.count - 1].1 += 1
+                    let c = children[v][i]
+                    guard tin[c] < 0 else { continue }
+                    tin[c] = clock; clock += 1
+                    stack.append((c, 0))
+                } else {
+                    tout[v] = clock; clock += 1
+                    stack.removeLast()
+                }
+            }
+        }
+        let step = max(1, n / sample)
+        let targets = stride(from: 0, to: n, by: step).prefix(sample).map { keyOrder[$0] }
+        check.lookupTargets = targets.count
+        let xforms = targets.map { KeyTransform05.subnetKey(keys[$0]) }
+        for v in 0..<n {
+            var ok = tin[v] >= 0
+            for (k, t) in targets.enumerated() where ok && t != v && labels[t] == labels[v] {
+                guard tin[t] >= 0 else { ok = false; break }
+                var next: Int
+                if tin[v] <= tin[t] && tout[t] <= tout[v] {
+                    next = t
+                    while parent[next] != v { next = parent[next] }
+                } else {
+                    next = parent[v]
+                    if next == v { ok = false; break }  // another tree in the same component
+                }
+                ok = views[v].sendsLookup(to: keys[next], xform: xforms[k]) && views[next].isOnTree(keys[v])
+                if !ok { note(&check, "node \(v): a lookup for node \(t) does not reach node \(next)") }
+            }
+            if !ok { check.wrongLookup += 1 }
+        }
     }
 
     private func note(_ check: inout StateCheck, _ s: String) {
@@ -174,38 +293,31 @@ extension Simulator {
 
     /// Table sizes over all nodes.
     public func tableStats() -> TableStats {
-        var s = TableStats()
-        var sums = (0, 0, 0, 0)
+        let spec = R.simTables
+        var maxes = [Int](repeating: 0, count: spec.count), sums = maxes
         for v in 0..<nodeCount {
-            let t = withRouter(v) { $0.tableSizes }
-            s.peersMax = max(s.peersMax, t.peers); sums.0 += t.peers
-            s.dhtMax = max(s.dhtMax, t.dht); sums.1 += t.dht
-            s.pathsMax = max(s.pathsMax, t.paths); sums.2 += t.paths
-            s.expiredMax = max(s.expiredMax, t.expired); sums.3 += t.expired
+            let sizes = withRouter(v) { $0.simTableSizes }
+            for (i, size) in sizes.enumerated() where i < spec.count {
+                maxes[i] = max(maxes[i], size)
+                sums[i] += size
+            }
         }
         let n = Double(max(nodeCount, 1))
-        s.peersMean = rounded(Double(sums.0) / n)
-        s.dhtMean = rounded(Double(sums.1) / n)
-        s.pathsMean = rounded(Double(sums.2) / n)
-        s.expiredMean = rounded(Double(sums.3) / n)
-        return s
+        return TableStats(tables: spec.indices.map {
+            TableStats.Table(name: spec[$0].name, max: maxes[$0], mean: rounded(Double(sums[$0]) / n), cap: spec[$0].cap)
+        })
     }
 
     public func counterTotals() -> CounterTotals {
         var t = CounterTotals()
-        for r in routers {
-            let c = r.counters
-            t.linksClosedForProtocolErrors += c.linksClosedForProtocolErrors
-            t.droppedOversize += c.droppedOversize
-            t.droppedNoRoute += c.droppedNoRoute
-            t.droppedBadSignature += c.droppedBadSignature
-            t.droppedTableFull += c.droppedTableFull
-        }
+        for v in 0..<nodeCount { withRouter(v) { $0.addCounters(to: &t) } }
         return t
     }
 
     /// The ordered pairs to test: all of them when `limit` is nil or covers them, else a seeded
-    /// sample of `limit / 2` unordered pairs sent both ways (the pathfinder needs both).
+    /// sample of `limit / 2` distinct unordered pairs sent both ways (the pathfinder needs both).
+    /// Distinct, because a round sends one packet per pair: 0.5 keeps only the latest packet per
+    /// destination while it looks the destination up, so a repeated pair would lose its first.
     public func probePairs(limit: Int?, round: Int) -> (pairs: [(Int, Int)], all: Bool) {
         let n = nodeCount
         let total = n * (n - 1)
@@ -219,9 +331,10 @@ extension Simulator {
         var pairs: [(Int, Int)] = []
         let k = max(1, limit! / 2)
         pairs.reserveCapacity(2 * k)
+        var seen = Set<Int>()
         while pairs.count < 2 * k {
             let a = rng.below(n), b = rng.below(n)
-            if a == b { continue }
+            if a == b || !seen.insert(min(a, b) * n + max(a, b)).inserted { continue }
             pairs.append((a, b))
             pairs.append((b, a))
         }
@@ -246,7 +359,9 @@ extension Simulator {
         for round in 0..<2 {
             let firstID = packets.count
             for (a, b) in pairs { sendProbe(from: a, to: b, round: round) }
-            if round == 0 {
+            // 0.5 holds a packet while it looks its destination up (first round) and re-sends
+            // one that met a broken path after the new notify, so both its rounds wait `settle`.
+            if round == 0 || R.protocolVersion == .v05 {
                 runTraffic(minimum: settle, maximum: maxWait)
             } else {
                 runTraffic(minimum: 0, maximum: maxWait)
@@ -287,7 +402,9 @@ extension Simulator {
                 hops.append(Double(p.hops))
                 let s = Double(p.hops) / Double(max(shortest[k], 1))
                 all.append(s)
-                if !p.sawPath {
+                if p.sawTree {
+                    r.viaTree += 1
+                } else if !p.sawPath {
                     r.viaDHT += 1; dht.append(s)
                 } else if !p.fellBack {
                     r.viaSourceRoute += 1; source.append(s)

@@ -4,6 +4,8 @@ import RhizomeCrypto
 /// Everything a run depends on. Same config (seed included) → same report, given deterministic
 /// hashing (see `DeterministicHashing`).
 public struct ScenarioConfig: Codable, Sendable, Equatable {
+    /// Which routing layer every node runs (the node's default, 0.5, unless told).
+    public var protocolVersion = ProtocolVersion.default
     public var nodes = 100
     public var seed: UInt64 = 1
     public var topology: TopologyKind = .random
@@ -33,7 +35,9 @@ public struct ScenarioConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public init(nodes: Int, seed: UInt64, topology: TopologyKind, faults: Bool = false) {
+    public init(nodes: Int, seed: UInt64, topology: TopologyKind, faults: Bool = false,
+                protocolVersion: ProtocolVersion = .default) {
+        self.protocolVersion = protocolVersion
         self.nodes = nodes
         self.seed = seed
         self.topology = topology
@@ -59,6 +63,7 @@ public struct Convergence: Codable, Equatable, Sendable {
     public var peakDistinctRoots = 0
     public var peakWrongRoot = 0
     public var peakWrongPredecessor = 0
+    public var peakWrongLookup = 0
 }
 
 /// One phase of a scenario.
@@ -73,11 +78,16 @@ public struct PhaseReport: Codable, Equatable, Sendable {
     public var traffic: TrafficCheck?
     public var tables: TableStats
     public var ok: Bool
+    /// Frames sent by type since the previous phase ended (the faults that start this phase,
+    /// convergence and the traffic check).
+    public var framesSent: [Int] = []
 }
 
 /// A whole run.
 public struct SimReport: Codable, Equatable, Sendable {
     public var config: ScenarioConfig
+    /// The version's message names by type byte (labels for `frames.sent`).
+    public var messageNames: [String] = []
     public var nodes = 0
     public var edges = 0
     public var averageDegree = 0.0
@@ -112,6 +122,7 @@ extension Simulator {
             result.peakDistinctRoots = max(result.peakDistinctRoots, c.distinctRoots)
             result.peakWrongRoot = max(result.peakWrongRoot, c.wrongRoot)
             result.peakWrongPredecessor = max(result.peakWrongPredecessor, c.wrongPredecessor)
+            result.peakWrongLookup = max(result.peakWrongLookup, c.wrongLookup)
             trace?(now, c)
             if c.converged {
                 if streak == nil { streak = now }
@@ -128,22 +139,49 @@ extension Simulator {
     }
 }
 
-/// Builds the network, runs the phases and checks everything.
+/// Builds the network, runs the phases and checks everything, with the routing layer of
+/// `config.protocolVersion`.
 public struct Scenario {
     public let config: ScenarioConfig
-    public private(set) var simulator: Simulator
     /// Called after every convergence check (simulated time, state), e.g. to print progress.
     public var trace: ((Double, StateCheck) -> Void)?
 
     public init(_ config: ScenarioConfig) {
         self.config = config
+    }
+
+    public func run() -> SimReport {
+        switch config.protocolVersion {
+        case .v04: ScenarioRun<Router>(config, trace: trace).run()
+        case .v05: ScenarioRun<Router05>(config, trace: trace).run()
+        }
+    }
+}
+
+/// One scenario on one version's routers.
+struct ScenarioRun<R: SimulatedRouter> {
+    let config: ScenarioConfig
+    let simulator: Simulator<R>
+    let trace: ((Double, StateCheck) -> Void)?
+    /// Frame counts when the last phase ended.
+    let framesAtPhaseEnd = Box<[Int]>([])
+
+    final class Box<T> {
+        var value: T
+        init(_ value: T) { self.value = value }
+    }
+
+    init(_ config: ScenarioConfig, trace: ((Double, StateCheck) -> Void)?) {
+        self.config = config
+        self.trace = trace
         let topology = Topology.make(config.topology, nodes: config.nodes, averageDegree: config.averageDegree, seed: config.seed)
         simulator = Simulator(topology: topology, seed: config.seed, parameters: config.network)
     }
 
-    public func run() -> SimReport {
+    func run() -> SimReport {
         let sim = simulator
         var report = SimReport(config: config)
+        report.messageNames = R.messageNames
         report.nodes = sim.nodeCount
         report.edges = sim.edgeCount
         report.averageDegree = rounded(sim.topology.averageDegree)
@@ -240,7 +278,7 @@ public struct Scenario {
         let start = sim.now
         let convergence = sim.converge(.live, interval: config.checkInterval, stableWindow: config.stableWindow,
                                        maxWait: config.maxConvergenceWait, trace: trace)
-        let state = sim.checkState(.live)
+        let state = sim.checkState(.live, allLookupTargets: true)
         var trafficCheck: TrafficCheck?
         if traffic {
             let (pairs, all) = sim.probePairs(limit: config.effectivePairs, round: round)
@@ -248,17 +286,21 @@ public struct Scenario {
         }
         let tables = sim.tableStats()
         let ok = convergence.converged && state.converged && (trafficCheck?.ok ?? true) && tables.withinCaps
-        return PhaseReport(name: name, startTime: rounded(start), description: description, convergence: convergence,
-                           state: state, traffic: trafficCheck, tables: tables, ok: ok)
+        var report = PhaseReport(name: name, startTime: rounded(start), description: description, convergence: convergence,
+                                 state: state, traffic: trafficCheck, tables: tables, ok: ok)
+        let previous = framesAtPhaseEnd.value
+        report.framesSent = sim.frames.sent.indices.map { sim.frames.sent[$0] - (previous.isEmpty ? 0 : previous[$0]) }
+        framesAtPhaseEnd.value = sim.frames.sent
+        return report
     }
 
     static func failures(_ r: SimReport) -> [String] {
         var f: [String] = []
         for p in r.phases {
             if !p.convergence.converged {
-                f.append("\(p.name): no convergence within \(r.config.maxConvergenceWait) s (last check: \(p.convergence.final.wrongRoot) wrong roots, \(p.convergence.final.wrongRootSeq) stale seqs, \(p.convergence.final.wrongPredecessor) wrong predecessors)")
+                f.append("\(p.name): no convergence within \(r.config.maxConvergenceWait) s (last check: \(p.convergence.final.wrongRoot) wrong roots, \(p.convergence.final.wrongRootSeq) stale seqs, \(p.convergence.final.wrongPredecessor) wrong predecessors, \(p.convergence.final.wrongLookup) nodes whose lookups do not reach)")
             } else if !p.state.converged {
-                f.append("\(p.name): invariants broke again before the traffic check")
+                f.append("\(p.name): invariants broke again before the traffic check (\(p.state.wrongRoot) wrong roots, \(p.state.wrongRootSeq) stale seqs, \(p.state.wrongPredecessor) wrong predecessors, \(p.state.wrongLookup) nodes whose lookups do not reach one of \(p.state.lookupTargets) targets: \(p.state.examples.first ?? ""))")
             }
             if let t = p.traffic {
                 for (label, round) in [("first", t.first), ("second", t.second)] {

@@ -6,9 +6,9 @@ public struct NetworkParameters: Sendable, Codable, Equatable {
     /// Per-link one-way latency is drawn uniformly from this range (seconds), once per topology edge.
     public var minLatency: Double = 0.002
     public var maxLatency: Double = 0.020
-    /// Probability that a traffic frame (types 9 and 10) is dropped on a link.
+    /// Probability that a traffic frame (0.4.7 types 9 and 10, 0.5 type 9) is dropped on a link.
     public var trafficLoss: Double = 0
-    /// Probability that a control frame (types 0–8) is "lost" and retransmitted: it is delayed by
+    /// Probability that a control frame (any other type) is "lost" and retransmitted: it is delayed by
     /// `retransmitDelay` and holds back later frames of the same direction (TCP-like head-of-line
     /// blocking; ironwood runs over reliable streams, so control frames are never dropped).
     public var controlLoss: Double = 0
@@ -44,15 +44,17 @@ struct PacketRecord {
     var duplicates: Int32 = 0
     var lostOnLink = false
     var loop = false
-    /// It travelled as path traffic (type 10) at some point.
+    /// 0.4.7: it travelled as path traffic (type 10) at some point.
     var sawPath = false
-    /// It travelled as DHT traffic (type 9) after having been path traffic (fallback).
+    /// 0.4.7: it travelled as DHT traffic (type 9) after having been path traffic (fallback).
     var fellBack = false
+    /// 0.5: it travelled as tree-routed traffic.
+    var sawTree = false
 }
 
 /// Whole-run frame statistics.
 public struct FrameStats: Sendable, Codable, Equatable {
-    /// Frames handed to a link, by message type 0…10.
+    /// Frames handed to a link, by message type (0…10 in 0.4.7, 0…9 in 0.5).
     public var sent = [Int](repeating: 0, count: 11)
     public var bytes = 0
     public var droppedByLoss = 0
@@ -67,20 +69,23 @@ public struct FrameStats: Sendable, Codable, Equatable {
     public init() {}
 }
 
-/// A deterministic discrete-event simulation of many routers joined by simulated links.
+/// A deterministic discrete-event simulation of many routers joined by simulated links, for
+/// either protocol version (`Simulator<Router>` runs 0.4.7, `Simulator<Router05>` 0.5).
 ///
 /// Everything random comes from the seed; the event queue orders by (time, sequence number); the
 /// simulator itself never iterates a `Dictionary` or `Set`. The routers do (a few ties and the
 /// order of some frames), so bit-for-bit reproducibility also needs `SWIFT_DETERMINISTIC_HASHING=1`
 /// in the environment of the process — see `DeterministicHashing`.
-public final class Simulator {
+public final class Simulator<R: SimulatedRouter> {
     public let seed: UInt64
     public let parameters: NetworkParameters
     public let topology: Topology
     public let keys: [PublicKey]
     /// Node indices sorted by key (smallest first).
     public let keyOrder: [Int]
-    public internal(set) var routers: [Router]
+    /// Node index by key (looked up, never iterated).
+    let keyIndex: [PublicKey: Int]
+    public internal(set) var routers: [R]
     public private(set) var now: Double = 0
 
     var queue = EventQueue()
@@ -105,9 +110,6 @@ public final class Simulator {
     /// Sees every frame handed to a link (time, sender, receiver, link, frame), for debugging.
     public var frameObserver: ((Double, Int, Int, LinkID, [UInt8]) -> Void)?
 
-    static let magic: (UInt8, UInt8, UInt8, UInt8) = (0x52, 0x5A, 0x53, 0x4D) // "RZSM"
-    static let payloadLength = 12
-
     public init(topology: Topology, seed: UInt64, parameters: NetworkParameters = NetworkParameters()) {
         self.seed = seed
         self.parameters = parameters
@@ -119,8 +121,9 @@ public final class Simulator {
         for _ in 0..<n { pairs.append(SigningKeyPair.generate(using: &keyRNG)) }
         keys = pairs.map(\.publicKey)
         keyOrder = Array(0..<n).sorted { pairs[$0].publicKey < pairs[$1].publicKey }
-        var seqRNG = SeededRandom.stream(seed, 3)
-        routers = pairs.map { Router(keys: $0, now: 0, unixTime: parameters.unixBase, setupSeqStart: seqRNG.nextWord() >> 8) }
+        keyIndex = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var routerRNG = SeededRandom.stream(seed, 3)
+        routers = pairs.enumerated().map { R.simulated(keys: $1, index: $0, parameters: parameters, rng: &routerRNG) }
         edgeLink = [Int](repeating: -1, count: topology.edges.count)
         var latRNG = SeededRandom.stream(seed, 4)
         edgeLatency = topology.edges.map { _ in latRNG.uniform(parameters.minLatency, parameters.maxLatency) }
@@ -168,7 +171,7 @@ public final class Simulator {
                 frames.droppedLinkDown += 1
                 return
             }
-            routers[node].receive(frame: frame, from: Int(e.link), now: now)
+            frame.withUnsafeBytes { routers[node].receive(frame: $0, from: Int(e.link), now: now) }
             drain(node)
         case .tick:
             let node = Int(e.node)
@@ -185,7 +188,7 @@ public final class Simulator {
 
     /// Reads or changes one router in place (a plain `routers[i].x` read copies the whole struct).
     @inline(__always)
-    func withRouter<R>(_ node: Int, _ body: (inout Router) -> R) -> R { body(&routers[node]) }
+    func withRouter<T>(_ node: Int, _ body: (inout R) -> T) -> T { body(&routers[node]) }
 
     func scheduleWake(_ node: Int) {
         guard let w = withRouter(node, { $0.nextWakeup }) else { return }
@@ -223,16 +226,20 @@ public final class Simulator {
             frames.sentOnDownLink += 1
             return
         }
-        let type = Int(frame.first ?? 0)
-        if type < frames.sent.count { frames.sent[type] += 1 }
+        let type = frame.first ?? 0
+        if Int(type) < frames.sent.count { frames.sent[Int(type)] += 1 }
         frames.bytes += frame.count
         var delay = links[link].latency
         var probe = false
-        if type == 9 || type == 10 {
+        if let kind = R.trafficKind(ofType: type) {
             if let id = testPacketID(frame) {
                 probe = true
                 packets[id].hops += 1
-                if type == 10 { packets[id].sawPath = true } else if packets[id].sawPath { packets[id].fellBack = true }
+                switch kind {
+                case .sourceRoute: packets[id].sawPath = true
+                case .dht: if packets[id].sawPath { packets[id].fellBack = true }
+                case .tree: packets[id].sawTree = true
+                }
                 if packets[id].hops > hopLimit {
                     packets[id].loop = true
                     return
@@ -323,41 +330,23 @@ public final class Simulator {
     public func sendProbe(from a: Int, to b: Int, round: Int) -> Int {
         let id = packets.count
         packets.append(PacketRecord(src: Int32(a), dst: Int32(b), round: Int32(round)))
-        var payload = [Self.magic.0, Self.magic.1, Self.magic.2, Self.magic.3]
-        withUnsafeBytes(of: UInt64(id).littleEndian) { payload.append(contentsOf: $0) }
-        routers[a].send(payload: payload, to: keys[b], kind: .standard, now: now)
+        let payload = ProbePayload.make(id: id)
+        routers[a].simSend(payload: payload, to: keys[b], now: now)
         drain(a)
         return id
     }
 
-    static func probeID(_ payload: UnsafeRawBufferPointer) -> Int? {
-        guard payload.count == payloadLength, payload[0] == magic.0, payload[1] == magic.1,
-              payload[2] == magic.2, payload[3] == magic.3 else { return nil }
-        return Int(UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 4, as: UInt64.self)))
-    }
-
-    /// The test packet carried by a type-9 or type-10 frame, if any.
+    /// The test packet carried by a traffic frame, if any.
     func testPacketID(_ frame: [UInt8]) -> Int? {
         frame.withUnsafeBytes { buf -> Int? in
-            guard buf.count > 1 else { return nil }
-            let body = UnsafeRawBufferPointer(rebasing: buf[1...])
-            let range: Range<Int>
-            do throws(WireError) {
-                if buf[0] == 9 {
-                    range = try TrafficHeader.parse(body).payloadRange
-                } else {
-                    range = try PathTrafficHeader.parse(body).traffic.payloadRange
-                }
-            } catch {
-                return nil
-            }
-            guard let id = Self.probeID(UnsafeRawBufferPointer(rebasing: body[range])), id < packets.count else { return nil }
+            guard let range = R.payloadRange(ofTrafficFrame: buf),
+                  let id = ProbePayload.id(UnsafeRawBufferPointer(rebasing: buf[range])), id < packets.count else { return nil }
             return id
         }
     }
 
     func delivered(_ payload: [UInt8], source: PublicKey, at node: Int) {
-        let id = payload.withUnsafeBytes { Self.probeID($0) }
+        let id = payload.withUnsafeBytes { ProbePayload.id($0) }
         guard let id, id < packets.count else { return }
         let p = packets[id]
         guard Int(p.dst) == node, keys[Int(p.src)] == source else {
@@ -381,4 +370,22 @@ public final class Simulator {
     /// A seeded random number in [0, 1) from the fault stream (for scenarios).
     func faultUnit() -> Double { faultRNG.unit() }
     func faultBelow(_ n: Int) -> Int { faultRNG.below(n) }
+}
+
+/// A test packet's payload: magic "RZSM" and the packet's id (little-endian u64).
+enum ProbePayload {
+    static let magic: [UInt8] = [0x52, 0x5A, 0x53, 0x4D]
+    static let length = 12
+
+    static func make(id: Int) -> [UInt8] {
+        var payload = magic
+        withUnsafeBytes(of: UInt64(id).littleEndian) { payload.append(contentsOf: $0) }
+        return payload
+    }
+
+    static func id(_ payload: UnsafeRawBufferPointer) -> Int? {
+        guard payload.count == length, payload[0] == magic[0], payload[1] == magic[1],
+              payload[2] == magic[2], payload[3] == magic[3] else { return nil }
+        return Int(UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 4, as: UInt64.self)))
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RhizomeCore
 import RhizomeSim
 
 /// Deterministic simulation of a Rhizome mesh: many routers, simulated links, invariant checks.
@@ -13,6 +14,8 @@ struct RhizomeSimCommand: ParsableCommand {
             variable is unset). Exits 1 when an invariant fails.
             """)
 
+    @Option(name: .customLong("protocol"), help: "Protocol version every node speaks: 0.4 or 0.5 (the node's default).")
+    var protocolVersion: ProtocolVersion = .default
     @Option(help: "Number of nodes.")
     var nodes = 100
     @Option(help: "Seed for topology, keys, latencies, loss and faults.")
@@ -53,7 +56,8 @@ struct RhizomeSimCommand: ParsableCommand {
     }
 
     func run() throws {
-        var config = ScenarioConfig(nodes: nodes, seed: seed, topology: topology, faults: faults)
+        var config = ScenarioConfig(nodes: nodes, seed: seed, topology: topology, faults: faults,
+                                    protocolVersion: protocolVersion)
         config.averageDegree = degree
         config.partition = !noPartition
         config.network.trafficLoss = loss
@@ -68,8 +72,8 @@ struct RhizomeSimCommand: ParsableCommand {
         var scenario = Scenario(config)
         if trace {
             scenario.trace = { t, c in
-                let line = String(format: "t=%.1f roots %d wrong %d stale-seq %d pred %d succ %d\n", t, c.distinctRoots,
-                                  c.wrongRoot, c.wrongRootSeq, c.wrongPredecessor, c.wrongSuccessor)
+                let line = String(format: "t=%.1f roots %d wrong %d stale-seq %d pred %d succ %d lookup %d\n", t, c.distinctRoots,
+                                  c.wrongRoot, c.wrongRootSeq, c.wrongPredecessor, c.wrongSuccessor, c.wrongLookup)
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
@@ -83,6 +87,7 @@ struct RhizomeSimCommand: ParsableCommand {
 }
 
 extension TopologyKind: ExpressibleByArgument {}
+extension ProtocolVersion: ExpressibleByArgument {}
 
 @main
 enum Main {

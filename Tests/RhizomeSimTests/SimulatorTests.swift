@@ -7,7 +7,7 @@ import Testing
 /// Small scenarios that must converge with every invariant holding.
 @Suite struct ConvergenceTests {
     func config(_ n: Int, _ topology: TopologyKind, seed: UInt64) -> ScenarioConfig {
-        var c = ScenarioConfig(nodes: n, seed: seed, topology: topology)
+        var c = ScenarioConfig(nodes: n, seed: seed, topology: topology, protocolVersion: .v04)
         c.stableWindow = 3
         c.maxConvergenceWait = 120
         return c
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func rootIsSmallestKey() throws {
-        let sim = Simulator(topology: Topology.make(.grid, nodes: 9, averageDegree: 3, seed: 11), seed: 11)
+        let sim = Simulator<Router>(topology: Topology.make(.grid, nodes: 9, averageDegree: 3, seed: 11), seed: 11)
         sim.startAllLinks()
         let c = sim.converge(stableWindow: 2, maxWait: 60)
         #expect(c.converged)
@@ -60,7 +60,7 @@ import Testing
 /// The 200-node random network with faults: flaps, permanent cuts, a partition that heals.
 @Suite struct FaultTests {
     @Test func randomTwoHundredWithFaults() throws {
-        var c = ScenarioConfig(nodes: 200, seed: 42, topology: .random, faults: true)
+        var c = ScenarioConfig(nodes: 200, seed: 42, topology: .random, faults: true, protocolVersion: .v04)
         c.pairs = 1000
         c.stableWindow = 3
         c.maxConvergenceWait = 90
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func lossIsToleratedAndAccounted() throws {
-        var c = ScenarioConfig(nodes: 40, seed: 5, topology: .random)
+        var c = ScenarioConfig(nodes: 40, seed: 5, topology: .random, protocolVersion: .v04)
         c.network.trafficLoss = 0.02
         c.network.controlLoss = 0.02
         c.stableWindow = 3
@@ -102,7 +102,7 @@ import Testing
     /// predecessors and undeliverable pairs; against the live links each half is fine.
     @Test func permanentPartitionFails() throws {
         let topology = Topology.make(.ring, nodes: 20, averageDegree: 2, seed: 9)
-        let sim = Simulator(topology: topology, seed: 9)
+        let sim = Simulator<Router>(topology: topology, seed: 9)
         sim.startAllLinks()
         #expect(sim.converge(stableWindow: 2, maxWait: 60).converged)
         // Cut the ring in two places: nodes 0…9 and 10…19.
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func tooSmallHopLimitReportsLoops() throws {
-        var c = ScenarioConfig(nodes: 8, seed: 1, topology: .line)
+        var c = ScenarioConfig(nodes: 8, seed: 1, topology: .line, protocolVersion: .v04)
         c.hopLimit = 2
         c.stableWindow = 2
         let report = Scenario(c).run()
@@ -141,7 +141,7 @@ import Testing
     }
 
     @Test func noTimeToConvergeFails() {
-        var c = ScenarioConfig(nodes: 30, seed: 2, topology: .line)
+        var c = ScenarioConfig(nodes: 30, seed: 2, topology: .line, protocolVersion: .v04)
         c.maxConvergenceWait = 0.5
         let report = Scenario(c).run()
         #expect(!report.passed)
@@ -152,7 +152,7 @@ import Testing
 /// Same seed, same report.
 @Suite struct ReproducibilityTests {
     static func config(seed: UInt64) -> ScenarioConfig {
-        var c = ScenarioConfig(nodes: 40, seed: seed, topology: .random, faults: true)
+        var c = ScenarioConfig(nodes: 40, seed: seed, topology: .random, faults: true, protocolVersion: .v04)
         c.pairs = 300
         c.stableWindow = 2
         c.network.trafficLoss = 0.01
@@ -162,12 +162,12 @@ import Testing
 
     /// Topology, keys, latencies and fault choices come from the seed alone.
     @Test func seedDeterminesInputs() {
-        let a = Simulator(topology: Topology.make(.random, nodes: 50, averageDegree: 3, seed: 77), seed: 77)
-        let b = Simulator(topology: Topology.make(.random, nodes: 50, averageDegree: 3, seed: 77), seed: 77)
+        let a = Simulator<Router>(topology: Topology.make(.random, nodes: 50, averageDegree: 3, seed: 77), seed: 77)
+        let b = Simulator<Router>(topology: Topology.make(.random, nodes: 50, averageDegree: 3, seed: 77), seed: 77)
         #expect(a.keys == b.keys)
         #expect(a.topology.edges.map { [$0.0, $0.1] } == b.topology.edges.map { [$0.0, $0.1] })
         #expect(a.edgeLatency == b.edgeLatency)
-        let c = Simulator(topology: Topology.make(.random, nodes: 50, averageDegree: 3, seed: 78), seed: 78)
+        let c = Simulator<Router>(topology: Topology.make(.random, nodes: 50, averageDegree: 3, seed: 78), seed: 78)
         #expect(a.keys != c.keys)
     }
 
@@ -187,7 +187,7 @@ import Testing
     /// prints byte-identical JSON for the same arguments, whatever this process's hashing is.
     @Test func sameSeedSameReportFromExecutable() throws {
         let binary = try #require(Self.executable(), "rhizome-sim not built (swift build --build-tests builds it)")
-        let args = ["--nodes", "40", "--seed", "31", "--faults", "--pairs", "300", "--stable-window", "2",
+        let args = ["--protocol", "0.4", "--nodes", "40", "--seed", "31", "--faults", "--pairs", "300", "--stable-window", "2",
                     "--loss", "0.01", "--control-loss", "0.01", "--json"]
         let first = try Self.run(binary, args)
         let second = try Self.run(binary, args)
@@ -272,7 +272,7 @@ import Testing
     }
 
     @Test func linkFlapMakesNewLinkIDs() {
-        let sim = Simulator(topology: Topology.make(.line, nodes: 3, averageDegree: 2, seed: 1), seed: 1)
+        let sim = Simulator<Router>(topology: Topology.make(.line, nodes: 3, averageDegree: 2, seed: 1), seed: 1)
         sim.startAllLinks()
         sim.run(until: 5)
         #expect(sim.linkIncarnations == 2)
