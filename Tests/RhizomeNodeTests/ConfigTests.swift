@@ -301,10 +301,11 @@ import RhizomeCrypto
         """
         let l = try load(text)
         let skipped = l.config.unsupportedLinks.map { "\($0.field) \($0.link.scheme)" }
-        #expect(skipped == ["Peers[0] quic", "Peers[2] wss", "Peers[3] foo+bar.1", "InterfacePeers[eth0][0] sockstls", "Listen[0] ws"])
+        // ws and wss are spoken (0.5); quic, sockstls and unknown schemes are skipped.
+        #expect(skipped == ["Peers[0] quic", "Peers[3] foo+bar.1", "InterfacePeers[eth0][0] sockstls"])
         #expect(l.warnings == l.config.unsupportedLinks.map { "\($0.field) \($0.link.uri) skipped: \($0.link.reason)" })
-        #expect(l.warnings[0] == "Peers[0] quic://h:1 skipped: scheme \"quic\" is a Yggdrasil 0.5 link type not supported by this node (it speaks tcp, tls, unix and socks)")
-        #expect(l.warnings[2].contains("scheme \"foo+bar.1\" is not supported by this node"))
+        #expect(l.warnings[0] == "Peers[0] quic://h:1 skipped: scheme \"quic\" is a Yggdrasil 0.5 link type not supported by this node (it speaks tcp, tls, unix, socks, ws and wss)")
+        #expect(l.warnings[1].contains("scheme \"foo+bar.1\" is not supported by this node"))
         // The config keeps them as written.
         #expect(l.config.peers.count == 4)
         #expect(throws: PeerURI.UnsupportedScheme(uri: "quic://h:1", scheme: "quic")) { try PeerURI("quic://h:1") }
