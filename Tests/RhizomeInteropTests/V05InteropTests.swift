@@ -56,6 +56,11 @@ struct V05MulticastInteropTests {
     func rhizomeAndYggdrasilOnOneLAN(passwords: V05.MulticastPasswords) throws {
         try V05.multicastScenario(.yggdrasil, .rhizome, passwords: passwords.pair)
     }
+
+    /// The other start order: rhizome beacons first, yggdrasil joins later.
+    @Test func rhizomeFirstThenYggdrasilWithTheSamePassword() throws {
+        try V05.multicastScenario(.rhizome, .yggdrasil, passwords: V05.MulticastPasswords.same.pair)
+    }
 }
 
 /// Routed /64s and source checks.
