@@ -30,44 +30,16 @@ public enum WireType05: UInt8, Hashable, Sendable, CaseIterable, CustomStringCon
     }
 }
 
-/// A 0.5 message body. Decoding requires the body to be consumed exactly (except `Traffic05`,
-/// whose payload is the rest of the frame).
-public protocol WireMessage05 {
+/// A 0.5 message body. Decoding and encoding are the shared `WireDecodable` / `WireEncodable`
+/// ones: `init(decoding:)` insists the body is used up (§2.3; `Traffic05`'s payload is the rest of
+/// the frame, so it always is), `encoded` is the body alone.
+public protocol WireMessage05: WireDecodable, WireEncodable {
     static var wireType: WireType05 { get }
-    /// Decodes from the reader's position; `init(decoding:)` then insists the body is used up.
-    init(from reader: inout WireReader) throws(WireError)
-    /// Appends the body only (no type byte, no length prefix).
-    func encode(into out: inout [UInt8])
 }
 
 extension WireMessage05 {
-    /// Decodes a whole body; trailing bytes are an error (§2.3).
-    public init(decoding body: UnsafeRawBufferPointer) throws(WireError) {
-        var reader = WireReader(body)
-        self = try Self(from: &reader)
-        try reader.expectEnd()
-    }
-
-    public init(decoding body: [UInt8]) throws(WireError) {
-        let result = body.withUnsafeBytes { buf in
-            Result { () throws(WireError) -> Self in try Self(decoding: buf) }
-        }
-        self = try result.get()
-    }
-
-    public init(decoding body: ArraySlice<UInt8>) throws(WireError) {
-        let result = body.withUnsafeBytes { buf in
-            Result { () throws(WireError) -> Self in try Self(decoding: buf) }
-        }
-        self = try result.get()
-    }
-
-    /// The body alone, in a fresh array.
-    public var body: [UInt8] {
-        var out = [UInt8]()
-        encode(into: &out)
-        return out
-    }
+    /// The body alone (the 0.5 name for `encoded`).
+    public var body: [UInt8] { encoded }
 
     /// Type byte ‖ body: a message as it follows the length prefix (no prefix).
     public var frame: [UInt8] {
