@@ -6,15 +6,25 @@
 #                  the 0.5 reference peer, beside 0.4.7
 #   iperf3 iproute2 iputils-ping bc python3  namespace tests (a SOCKS proxy, raw admin clients) and benchmarks
 #   socat openssl  the TLS terminator in front of a ws:// listener for the wss:// interop test
+#   libgnutls28-dev, and ngtcp2 1.11 from bookworm-backports (bookworm's own 0.12 has an older API):
+#                  quic:// links (headers at build time; the libraries are loaded on first use)
+#   python3-prometheus-client  parses the metrics endpoint in its test
 set -euo pipefail
-packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc python3 socat openssl)
+packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc python3 socat openssl libgnutls28-dev
+          python3-prometheus-client)
+backported=(libngtcp2-dev libngtcp2-crypto-gnutls-dev)
+ngtcp2_series=1.11
 ygg05=/opt/yggdrasil-0.5.12
 ygg05_version=0.5.12-1~bpo12+1
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && [ -x "$ygg05/usr/sbin/yggdrasil" ] && exit 0
+missing_bp=()
+for p in "${backported[@]}"; do
+  dpkg-query -W -f='${Status} ${Version}' "$p" 2>/dev/null | grep -q "install ok installed $ngtcp2_series" || missing_bp+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && [ ${#missing_bp[@]} -eq 0 ] && [ -x "$ygg05/usr/sbin/yggdrasil" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   exec sudo "$0" "$@"
 fi
@@ -46,6 +56,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ ${#missing_bp[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends -t bookworm-backports "${missing_bp[@]}" >/dev/null
 fi
 
 if [ ! -x "$ygg05/usr/sbin/yggdrasil" ]; then
