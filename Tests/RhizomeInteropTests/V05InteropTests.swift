@@ -8,7 +8,7 @@ import RhizomeTestSupport
 //
 //     swift build --build-tests && sudo swift test --skip-build --filter 'V05.*InteropTests'
 
-/// tcp, tls, unix and socks links, each side dialling: ping and iperf3 both ways, and
+/// tcp, tls, unix, socks and sockstls links, each side dialling: ping and iperf3 both ways, and
 /// yggdrasilctl 0.5.12 getPeers on the yggdrasil node lists rhizome's key.
 @Suite(.serialized, .timeLimit(.minutes(4)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))

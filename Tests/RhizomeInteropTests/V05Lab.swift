@@ -11,7 +11,7 @@ enum V05 {
 
     static var runnable: Bool { (NetworkLab.canRun && Yggdrasil05.installed) || NetworkLab.required }
 
-    enum Transport: String, CaseIterable, Sendable { case tcp, tls, unix, socks }
+    enum Transport: String, CaseIterable, Sendable { case tcp, tls, unix, socks, sockstls }
 
     /// Multicast `Password`s of the two nodes: none, the same one, different ones.
     enum MulticastPasswords: String, CaseIterable, Sendable {
@@ -56,12 +56,15 @@ enum V05 {
         case .tcp: (listenURI, dialURI) = ("tcp://[\(a1)]:12345", "tcp://[\(a1)]:12345")
         case .tls: (listenURI, dialURI) = ("tls://[\(a1)]:12443", "tls://[\(a1)]:12443")
         case .unix: (listenURI, dialURI) = ("unix://\(lab.directory)/peer.sock", "unix://\(lab.directory)/peer.sock")
-        case .socks:
+        case .socks, .sockstls:
             let script = lab.directory + "/socks.py"
             try SOCKSInteropTests.proxy.write(toFile: script, atomically: true, encoding: .utf8)
             try lab.start(h2, "/usr/bin/python3", [script, "1080", "none"], name: "socks")
             #expect(NetworkLab.waitUntil(timeout: 5) { lab.logText("socks").contains("listening") }, "SOCKS proxy")
-            (listenURI, dialURI) = ("tcp://[\(a1)]:12345", "socks://127.0.0.1:1080/[\(a1)]:12345")
+            (listenURI, dialURI) = transport == .socks
+                ? ("tcp://[\(a1)]:12345", "socks://127.0.0.1:1080/[\(a1)]:12345")
+                // TLS to the target inside the proxy's tunnel.
+                : ("tls://[\(a1)]:12443", "sockstls://127.0.0.1:1080/[\(a1)]:12443")
         }
         let l = try node(lab, h1, listener, "listener", listen: [listenURI + lq])
         let d = try node(lab, h2, dialer, "dialer", peers: [dialURI + dq])

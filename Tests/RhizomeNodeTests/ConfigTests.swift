@@ -90,6 +90,12 @@ import RhizomeCrypto
         #expect(throws: PeerURI.ParseError.self) { try PeerURI("unix://relative") }
         #expect(throws: PeerURI.ParseError.self) { try PeerURI("tcp://h:1?key=\(k)", role: .listen) }
         #expect(throws: PeerURI.ParseError.self) { try PeerURI("socks://h:1") }
+        // sockstls: the same form; TLS to the target inside the tunnel; sni= allowed; never a listener.
+        let st = try PeerURI("sockstls://u:p@proxy.test:1080/[fd00::1]:443?sni=peer.example&password=x")
+        #expect(st.scheme == .sockstls && st.scheme.isSOCKS && st.host == "proxy.test" && st.path == "[fd00::1]:443")
+        #expect(st.sni == "peer.example" && st.userInfo == "u:p" && st.password == Array("x".utf8))
+        #expect(throws: PeerURI.ParseError.self) { try PeerURI("sockstls://h:1") }
+        #expect(throws: PeerURI.ParseError.self) { try PeerURI("sockstls://[::]:1080/h:1", role: .listen) }
         // Schemes match case-insensitively (Go lowercases them).
         #expect(try PeerURI("TCP://h:1").scheme == .tcp)
     }
@@ -295,16 +301,16 @@ import RhizomeCrypto
         {
           PrivateKey: \(Self.key)
           Peers: ["quic://h:1", "tcp://h:2", "wss://h:443/path", "Foo+bar.1://x"]
-          InterfacePeers: { eth0: ["sockstls://p:1080/h:3"] }
+          InterfacePeers: { eth0: ["sockstls://p:1080/h:3", "gopher://p:70"] }
           Listen: ["ws://[::]:80", "tls://[::]:443"]
         }
         """
         let l = try load(text)
         let skipped = l.config.unsupportedLinks.map { "\($0.field) \($0.link.scheme)" }
-        // ws and wss are spoken (0.5); quic, sockstls and unknown schemes are skipped.
-        #expect(skipped == ["Peers[0] quic", "Peers[3] foo+bar.1", "InterfacePeers[eth0][0] sockstls"])
+        // ws, wss and sockstls are spoken (0.5); quic and unknown schemes are skipped.
+        #expect(skipped == ["Peers[0] quic", "Peers[3] foo+bar.1", "InterfacePeers[eth0][1] gopher"])
         #expect(l.warnings == l.config.unsupportedLinks.map { "\($0.field) \($0.link.uri) skipped: \($0.link.reason)" })
-        #expect(l.warnings[0] == "Peers[0] quic://h:1 skipped: scheme \"quic\" is a Yggdrasil 0.5 link type not supported by this node (it speaks tcp, tls, unix, socks, ws and wss)")
+        #expect(l.warnings[0] == "Peers[0] quic://h:1 skipped: scheme \"quic\" is a Yggdrasil 0.5 link type not supported by this node (it speaks tcp, tls, unix, socks, sockstls, ws and wss)")
         #expect(l.warnings[1].contains("scheme \"foo+bar.1\" is not supported by this node"))
         // The config keeps them as written.
         #expect(l.config.peers.count == 4)

@@ -1,5 +1,6 @@
 /// A link URI from `Peers`, `InterfacePeers`, `Listen` or the admin `addPeer` command:
 /// `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:///path`, `socks://[USER[:PASS]@]PROXY:PORT/HOST:PORT`,
+/// 0.5's `sockstls://` (same form; TLS to the target through the proxy's tunnel),
 /// and 0.5's `ws://HOST:PORT[/PATH]` and `wss://HOST:PORT[/PATH]` (WebSocket, and WebSocket over
 /// TLS), each with optional `?key=HEX` (repeatable, peers only), `priority=N`, `sni=NAME` (tls
 /// only; accepted and ignored on ws and wss, as 0.5.12 does), and 0.5's `password=TEXT` and
@@ -7,9 +8,13 @@
 /// version speaks a scheme (0.4 has no ws or wss) is the `LinkManager`'s concern.
 public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
     public enum Scheme: String, Sendable, CaseIterable {
-        case tcp, tls, unix, socks, ws, wss
+        case tcp, tls, unix, socks, ws, wss, sockstls
         /// ws and wss: the link's byte stream travels in WebSocket binary messages.
         public var isWebSocket: Bool { self == .ws || self == .wss }
+        /// socks and sockstls: dialled through a SOCKS5 proxy; `path` is the target.
+        public var isSOCKS: Bool { self == .socks || self == .sockstls }
+        /// Link types yggdrasil 0.4.7 does not have: a 0.4 node skips them with a warning.
+        public var isV05Only: Bool { isWebSocket || self == .sockstls }
     }
 
     public var scheme: Scheme
@@ -50,11 +55,11 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         public var scheme: String
         public var reason: String {
             let known = Self.knownElsewhere.contains(scheme) ? "a Yggdrasil 0.5 link type " : ""
-            return "scheme \"\(scheme)\" is \(known)not supported by this node (it speaks tcp, tls, unix, socks, ws and wss)"
+            return "scheme \"\(scheme)\" is \(known)not supported by this node (it speaks tcp, tls, unix, socks, sockstls, ws and wss)"
         }
         public var description: String { "\"\(uri)\": \(reason)" }
         /// Link types yggdrasil 0.5.12 has and this node does not.
-        public static let knownElsewhere: Set<String> = ["quic", "sockstls"]
+        public static let knownElsewhere: Set<String> = ["quic"]
     }
 
     public enum Role: Sendable { case peer, listen }
@@ -76,7 +81,7 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         guard let scheme = Scheme(rawValue: schemeText) else {
             throw UnsupportedScheme(uri: text, scheme: schemeText)
         }
-        if role == .listen && scheme == .socks { throw fail("socks:// cannot be a listener") }
+        if role == .listen && scheme.isSOCKS { throw fail("\(schemeText):// cannot be a listener") }
         self.scheme = scheme
         var rest = String(text[sep.upperBound...])
         query = ""
@@ -103,11 +108,11 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         case .unix:
             guard authorityPart.isEmpty, pathPart.hasPrefix("/") else { throw fail("unix:// needs an absolute path, as unix:///run/peer.sock") }
             path = Self.percentDecode(pathPart)
-        case .tcp, .tls, .socks:
+        case .tcp, .tls, .socks, .sockstls:
             (host, port) = try Self.splitHostPort(authorityPart, fail: fail)
-            if scheme == .socks {
+            if scheme.isSOCKS {
                 let target = String(pathPart.drop(while: { $0 == "/" }))
-                guard !target.isEmpty else { throw fail("socks:// needs a target, as socks://proxy:1080/host:port") }
+                guard !target.isEmpty else { throw fail("\(schemeText):// needs a target, as \(schemeText)://proxy:1080/host:port") }
                 _ = try Self.splitHostPort(target, fail: fail)
                 path = target
             } else if !(pathPart.isEmpty || pathPart == "/") {
@@ -138,7 +143,7 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
                 priority = p
             case "sni":
                 if scheme.isWebSocket { continue }
-                guard scheme == .tls else { throw fail("sni= applies to tls:// only") }
+                guard scheme == .tls || scheme == .sockstls else { throw fail("sni= applies to tls:// and sockstls:// only") }
                 sni = value
             case "password":
                 let bytes = Array(value.utf8)

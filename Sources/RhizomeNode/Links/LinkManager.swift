@@ -188,13 +188,13 @@ final class LinkManager {
     /// Starts a listener whose inbound links belong to `interface` (multicast listeners); the
     /// channel is returned so the caller can close it when the interface goes away.
     func listen(_ uri: PeerURI, interface: String) -> EventLoopFuture<Channel> {
-        guard version == .v05 || !uri.scheme.isWebSocket else {
+        guard version == .v05 || !uri.scheme.isV05Only else {
             log.warning("Listener \"\(uri)\" skipped: \(uri.scheme.rawValue) is a Yggdrasil 0.5 link type, not spoken with ProtocolVersion 0.4")
             return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "scheme \(uri.scheme.rawValue) needs ProtocolVersion 0.5"))
         }
         // wss listeners (beyond 0.5.12, which wants a TLS proxy in front of ws) use the tls:// identity.
         let serverTLS = uri.scheme == .tls || uri.scheme == .wss ? tls?.server : nil
-        guard uri.scheme != .socks, (uri.scheme != .tls && uri.scheme != .wss) || serverTLS != nil else {
+        guard !uri.scheme.isSOCKS, (uri.scheme != .tls && uri.scheme != .wss) || serverTLS != nil else {
             log.warning("Failed to start listener \"\(uri)\": scheme \(uri.scheme.rawValue) cannot listen")
             return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "unsupported scheme \(uri.scheme.rawValue)"))
         }
@@ -267,7 +267,7 @@ final class LinkManager {
 
     /// Adds a configured peer and dials it now. Errors only for a bad URI or a duplicate.
     func addPeer(_ uri: PeerURI, interface: String = "", fromConfig: Bool) throws {
-        guard version == .v05 || !uri.scheme.isWebSocket else {
+        guard version == .v05 || !uri.scheme.isV05Only else {
             log.warning("Peer \(uri) skipped: \(uri.scheme.rawValue) is a Yggdrasil 0.5 link type, not spoken with ProtocolVersion 0.4")
             throw ConfigError(field: "", message: "scheme \(uri.scheme.rawValue) needs ProtocolVersion 0.5")
         }
@@ -304,8 +304,8 @@ final class LinkManager {
 
     private func connect(_ target: DialTarget, retryID id: String?) {
         let uri = target.uri
-        let clientTLS = uri.scheme == .tls ? tls?.client : nil
-        guard uri.scheme != .tls || clientTLS != nil else {
+        let clientTLS = uri.scheme == .tls || uri.scheme == .sockstls ? tls?.client : nil
+        guard (uri.scheme != .tls && uri.scheme != .sockstls) || clientTLS != nil else {
             log.warning("Failed to dial \(uri): TLS is not available")
             return
         }
@@ -316,7 +316,7 @@ final class LinkManager {
         }
         let scheme = uri.scheme.rawValue
         let provisional = LinkKey(scheme: scheme, interface: target.interface,
-                                  remote: uri.scheme == .unix || uri.scheme == .socks ? uri.path
+                                  remote: uri.scheme == .unix || uri.scheme.isSOCKS ? uri.path
                                       : uri.scheme.isWebSocket ? uri.authority + uri.path : uri.authority)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
         guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
@@ -324,13 +324,14 @@ final class LinkManager {
             return
         }
         table[provisional] = .some(nil)
-        // SNI: the sni= option, else the host if it is a name; never an IP literal.
+        // SNI: the sni= option, else the host if it is a name; never an IP literal. For
+        // sockstls that host is the proxy's, as 0.5.12 does it.
         let sniCandidate = uri.sni ?? uri.host
         let sni = (IPv6Text.isValid(sniCandidate.split(separator: "%").first.map(String.init) ?? "") || IPv4Text.parse(sniCandidate) != nil) ? nil : sniCandidate
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.milliseconds(Int64(RhizomeCoreConstants.dialTimeout * 1000)))
             .channelInitializer { channel in
-                guard let clientTLS else { return channel.eventLoop.makeSucceededVoidFuture() }
+                guard let clientTLS, uri.scheme == .tls else { return channel.eventLoop.makeSucceededVoidFuture() }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: clientTLS, serverHostname: sni))
                 }
@@ -341,7 +342,7 @@ final class LinkManager {
         bootstrap = bootstrap.channelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
             .channelOption(.recvAllocator, value: Self.receiveAllocator)
         var socks: SOCKSClientHandler?
-        if uri.scheme == .socks {
+        if uri.scheme.isSOCKS {
             let promise = eventLoop.makePromise(of: Void.self)
             guard let handler = try? SOCKSClientHandler(target: uri.path, userInfo: uri.userInfo, done: promise) else {
                 table[provisional] = nil
@@ -360,7 +361,7 @@ final class LinkManager {
                 channel.eventLoop.makeCompletedFuture { try dialer.configure(channel, tls: wssTLS) }
             }
         }
-        if !target.interface.isEmpty && uri.scheme != .unix && uri.scheme != .socks {
+        if !target.interface.isEmpty && uri.scheme != .unix && !uri.scheme.isSOCKS {
             // Dial from the interface's own address (its link-local one for a link-local peer),
             // so the peer sees the address it expects and exempts us from its allowlist as 0.4.7 does.
             let linkLocal = InterfaceAddress.isLinkLocal(uri.host)
@@ -383,7 +384,14 @@ final class LinkManager {
         if let socks {
             // The link starts once the proxy has connected us to the target.
             connecting = connecting.flatMap { channel in
-                socks.done.futureResult.map { channel }.flatMapError { error in channel.close().flatMapThrowing { throw error } }
+                socks.done.futureResult.flatMapThrowing {
+                    // sockstls: TLS runs inside the proxy's tunnel, in front of the link handshake.
+                    if uri.scheme == .sockstls, let clientTLS {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: clientTLS, serverHostname: sni),
+                                                                       position: .after(socks))
+                    }
+                    return channel
+                }.flatMapError { error in channel.close().flatMapThrowing { throw error } }
             }
         }
         if let webSocket {
@@ -407,10 +415,10 @@ final class LinkManager {
             case .success(let channel):
                 guard let remote = channel.remoteAddress else { channel.close(promise: nil); return }
                 let key = LinkKey(scheme: scheme, interface: target.interface,
-                                  remote: uri.scheme == .unix || uri.scheme == .socks ? uri.path : Self.remoteID(local: channel.localAddress, remote: remote))
+                                  remote: uri.scheme == .unix || uri.scheme.isSOCKS ? uri.path : Self.remoteID(local: channel.localAddress, remote: remote))
                 if self.table[key] != nil { channel.close(promise: nil); return }
                 self.table[key] = .some(nil)
-                var name = uri.scheme == .unix ? uri.original : uri.scheme == .socks ? Self.redactingPassword(uri) : scheme + "://" + uri.authority
+                var name = uri.scheme == .unix ? uri.original : uri.scheme.isSOCKS ? Self.redactingPassword(uri) : scheme + "://" + uri.authority
                 if name.hasSuffix("/") { name.removeLast() }
                 if uri.scheme.isWebSocket && uri.path != "/" { name += uri.path }
                 _ = self.addHandshake(channel, key: key, name: name, inbound: false, scheme: uri.scheme, priority: uri.priority,
