@@ -172,9 +172,28 @@ import Testing
     }
 
     /// In-process: exact equality needs deterministic hashing for the whole process, which can
-    /// only be set before it starts (`SWIFT_DETERMINISTIC_HASHING=1 swift test …`).
-    @Test(.enabled(if: DeterministicHashing.isEnabled, "needs SWIFT_DETERMINISTIC_HASHING=1 in the test environment"))
-    func sameSeedSameReportInProcess() {
+    /// only be set before it starts. Without it, the test bundle runs this one test again in a
+    /// child process that has `SWIFT_DETERMINISTIC_HASHING=1`, so it never skips.
+    @Test func sameSeedSameReportInProcess() throws {
+        guard DeterministicHashing.isEnabled else {
+            let bundle = CommandLine.arguments[0]
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: bundle)
+            p.arguments = ["--testing-library", "swift-testing", "--filter", "ReproducibilityTests/sameSeedSameReportInProcess"]
+            var env = ProcessInfo.processInfo.environment
+            env[DeterministicHashing.variable] = "1"
+            p.environment = env
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self)
+            #expect(p.terminationStatus == 0, "child run of \(bundle):\n\(text.suffix(3000))")
+            #expect(text.contains("sameSeedSameReportInProcess() passed"), "the child did not run the test:\n\(text.suffix(3000))")
+            return
+        }
         let a = Scenario(Self.config(seed: 31)).run()
         let b = Scenario(Self.config(seed: 31)).run()
         #expect(a == b)
