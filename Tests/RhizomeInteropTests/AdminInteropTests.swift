@@ -84,7 +84,7 @@ struct AdminInteropTests {
         // removePeer through yggdrasilctl closes rhizome's link.
         let remove = try yctl(rz, ["removePeer", "uri=tcp://[\(a1)]:12345"])
         #expect(remove.status == 0, "\(remove.stdout)")
-        #expect(NetworkLab.waitUntil(timeout: 10) { ygg.peerKeys().isEmpty && rz.peerKeys().isEmpty })
+        #expect(NetworkLab.waitUntil(timeout: 10) { ygg.answersWithNoLinks() && rz.answersWithNoLinks() })
 
         // rhizomectl drives yggdrasil's peer list: addPeer makes a live link; removePeer forgets it.
         let yAdd = try rctl(ygg, ["addPeer", "uri=tcp://[\(a2)]:12346"])

@@ -152,6 +152,13 @@ public final class MeshNode: @unchecked Sendable {
         })
     }
 
+    /// For negative checks ("no link formed"): true only when the node is running, answered
+    /// getPeers, and lists no live link. A dead daemon or an unanswered request is not "no link".
+    public func answersWithNoLinks() -> Bool {
+        guard isRunning, let obj = try? ctl(["getPeers"]), let peers = obj["peers"] as? [[String: Any]] else { return false }
+        return !peers.contains { p in ((p["up"] as? Bool) ?? true) && !((p["key"] as? String) ?? "").isEmpty }
+    }
+
     /// Coordinates of each peer as this node sees them, by key.
     public func peerCoords() -> [String: [Int]] {
         guard let obj = try? ctl(["getPeers"]), let peers = obj["peers"] as? [[String: Any]] else { return [:] }
