@@ -8,10 +8,14 @@
 #   rhizome04  rhizome with "ProtocolVersion": "0.4"      rhizome05  … "0.5"
 #   yggdrasil  Debian's yggdrasil on PATH (0.4.7), also called ygg047
 #   ygg05      yggdrasil 0.5.12 ($YGG05, default /opt/yggdrasil-0.5.12/usr/sbin/yggdrasil)
+# with an optional link type after a dash (default tcp): rhizome05-quic, ygg05-quic, ygg05-tls …
 YGG05=${YGG05:-/opt/yggdrasil-0.5.12/usr/sbin/yggdrasil}
 
+base_impl() { echo "${1%%-*}"; }
+link_type() { case "$1" in *-*) echo "${1#*-}" ;; *) echo tcp ;; esac; }
+
 binary() { # IMPL -> the daemon to run
-  case "$1" in
+  case "$(base_impl "$1")" in
     rhizome|rhizome04|rhizome05) echo "$RHIZOME" ;;
     yggdrasil|ygg047) command -v yggdrasil ;;
     ygg05) echo "$YGG05" ;;
@@ -20,7 +24,7 @@ binary() { # IMPL -> the daemon to run
 }
 
 protocol_version() { # IMPL -> rhizome's ProtocolVersion, or nothing
-  case "$1" in rhizome04) echo 0.4 ;; rhizome05) echo 0.5 ;; esac
+  case "$(base_impl "$1")" in rhizome04) echo 0.4 ;; rhizome05) echo 0.5 ;; esac
 }
 NSA="${TAG}a"; NSB="${TAG}b"
 WORK=$(mktemp -d)
@@ -49,18 +53,18 @@ config() {
   "$bin" -genconf -json | python3 -c '
 import json, sys
 c = json.load(sys.stdin)
-side, work, impl, version = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+side, work, impl, version, link = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 if version:
     c["ProtocolVersion"] = version
 c["MulticastInterfaces"] = []
 c["IfName"] = "auto"
 c["AdminListen"] = "none"
 if side == "a":
-    c["Listen"] = ["tcp://[fd7b::1]:12345"]
+    c["Listen"] = [f"{link}://[fd7b::1]:12345"]
 else:
-    c["Peers"] = ["tcp://[fd7b::1]:12345"]
+    c["Peers"] = [f"{link}://[fd7b::1]:12345"]
 json.dump(c, open(f"{work}/{impl}-{side}.json", "w"))
-' "$side" "$WORK" "$impl" "$(protocol_version "$impl")"
+' "$side" "$WORK" "$impl" "$(protocol_version "$impl")" "$(link_type "$impl")"
 }
 
 start() { # IMPL SIDE NS -> pid
