@@ -78,7 +78,8 @@ let package = Package(
         ),
         .testTarget(name: "RhizomeCryptoTests", dependencies: ["RhizomeCrypto", "RhizomeIPv6"], exclude: ["Vectors"]),
         .testTarget(name: "RhizomeCoreTests", dependencies: ["RhizomeCore", "RhizomeCrypto"], exclude: ["FuzzRegressions"]),
-        .testTarget(name: "RhizomeSessionsTests", dependencies: ["RhizomeSessions", "RhizomeIPv6", "RhizomeCore", "RhizomeCrypto"]),
+        .testTarget(name: "RhizomeSessionsTests", dependencies: ["RhizomeSessions", "RhizomeIPv6", "RhizomeCore", "RhizomeCrypto"],
+                    exclude: ["FuzzRegressions"]),
         .testTarget(name: "RhizomeIPv6Tests", dependencies: ["RhizomeIPv6", "RhizomeCrypto"]),
         // Counts this thread's malloc calls, for the test that the data path allocates nothing.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),

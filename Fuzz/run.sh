@@ -30,22 +30,29 @@ OPT=${FUZZ_OPT:--O}
 FLAVOR=$BUILD/fuzz
 FLAGS=(-sanitize=fuzzer,address "$OPT" -g)
 CORE_TARGETS=(frame body metadata uvarint traffic router wire05 router05)
-NODE_TARGETS=(hjson peeruri config)
-ALL_TARGETS=("${CORE_TARGETS[@]}" "${NODE_TARGETS[@]}")
+NODE_TARGETS=(hjson peeruri config beacon)
+SESSION_TARGETS=(session oob)
+ALL_TARGETS=("${CORE_TARGETS[@]}" "${NODE_TARGETS[@]}" "${SESSION_TARGETS[@]}")
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 is_core() { local t; for t in "${CORE_TARGETS[@]}"; do [[ $t == "$1" ]] && return 0; done; return 1; }
 is_node() { local t; for t in "${NODE_TARGETS[@]}"; do [[ $t == "$1" ]] && return 0; done; return 1; }
-check_target() { is_core "$1" || is_node "$1" || die "unknown target '$1' (run.sh list)"; }
+is_session() { local t; for t in "${SESSION_TARGETS[@]}"; do [[ $t == "$1" ]] && return 0; done; return 1; }
+check_target() { is_core "$1" || is_node "$1" || is_session "$1" || die "unknown target '$1' (run.sh list)"; }
 
 # The harness sources of a target (router05's builds on FuzzHarness.swift).
 harness_of() {
     if [[ $1 == router05 ]]; then echo "$ROOT/Tests/RhizomeCoreTests/FuzzHarness.swift $ROOT/Tests/RhizomeCoreTests/Fuzz05Harness.swift"
     elif is_core "$1"; then echo "$ROOT/Tests/RhizomeCoreTests/FuzzHarness.swift"
+    elif is_session "$1"; then echo "$ROOT/Tests/RhizomeSessionsTests/SessionFuzzHarness.swift"
     else echo "$ROOT/Tests/RhizomeNodeTests/NodeFuzzHarness.swift"; fi
 }
-seeds_of() { if is_core "$1"; then echo "$ROOT/Tests/RhizomeCoreTests/FuzzRegressions/$1"; else echo "$ROOT/Tests/RhizomeNodeTests/FuzzRegressions/$1"; fi; }
+seeds_of() {
+    if is_core "$1"; then echo "$ROOT/Tests/RhizomeCoreTests/FuzzRegressions/$1"
+    elif is_session "$1"; then echo "$ROOT/Tests/RhizomeSessionsTests/FuzzRegressions/$1"
+    else echo "$ROOT/Tests/RhizomeNodeTests/FuzzRegressions/$1"; fi
+}
 
 # True when $1 is missing or older than any of the other files.
 stale() {
@@ -87,11 +94,17 @@ build_libs() {
     # Dependencies as in Package.swift: CSodium -> RhizomeCrypto -> RhizomeCore -> RhizomeIPv6.
     build_lib RhizomeCrypto 6 "" "$ROOT"/Sources/RhizomeCrypto/*.swift
     build_lib RhizomeCore 6 "RhizomeCrypto" $(find "$ROOT/Sources/RhizomeCore" -name '*.swift' | sort)
-    if [[ $kind == node ]]; then
+    if [[ $kind == node || $kind == session ]]; then
         build_lib RhizomeIPv6 6 "RhizomeCrypto RhizomeCore" $(find "$ROOT/Sources/RhizomeIPv6" -name '*.swift' | sort)
-        # Only the Foundation- and NIO-free part of RhizomeNode: the JSON and config code.
+    fi
+    if [[ $kind == session ]]; then
+        build_lib RhizomeSessions 6 "RhizomeCrypto RhizomeCore" $(find "$ROOT/Sources/RhizomeSessions" -name '*.swift' | sort)
+    fi
+    if [[ $kind == node ]]; then
+        # Only the Foundation- and NIO-free part of RhizomeNode: the JSON and config code, beacons.
         build_lib RhizomeNode 5 "RhizomeCrypto RhizomeCore RhizomeIPv6" \
-            "$ROOT"/Sources/RhizomeNode/JSON/*.swift "$ROOT"/Sources/RhizomeNode/Config/*.swift
+            "$ROOT"/Sources/RhizomeNode/JSON/*.swift "$ROOT"/Sources/RhizomeNode/Config/*.swift \
+            "$ROOT"/Sources/RhizomeNode/Multicast/Beacon.swift "$ROOT"/Sources/RhizomeNode/Multicast/Beacon05.swift
     fi
 }
 
@@ -103,6 +116,9 @@ build_target() {
     if is_core "$t"; then
         build_libs core
         libs=(RhizomeCore RhizomeCrypto)
+    elif is_session "$t"; then
+        build_libs session
+        libs=(RhizomeSessions RhizomeIPv6 RhizomeCore RhizomeCrypto)
     else
         build_libs node
         libs=(RhizomeNode RhizomeIPv6 RhizomeCore RhizomeCrypto)
@@ -121,11 +137,12 @@ build_target() {
 
 max_len_of() {
     case $1 in
-        router|router05) echo 2048 ;;
+        router|router05|session|oob) echo 2048 ;;
         config) echo 8192 ;;
         hjson) echo 4096 ;;
         peeruri) echo 512 ;;
         metadata) echo 64 ;;
+        beacon) echo 256 ;;
         *) echo 4096 ;;
     esac
 }
@@ -189,6 +206,7 @@ coverage() {
     "$tools/llvm-profdata" merge -sparse "$raw" -o "$data"
     local sources
     if is_core "$t"; then sources=("$ROOT/Sources/RhizomeCore" "$ROOT/Sources/RhizomeCrypto")
+    elif is_session "$t"; then sources=("$ROOT/Sources/RhizomeSessions" "$ROOT/Sources/RhizomeIPv6")
     else sources=("$ROOT/Sources/RhizomeNode" "$ROOT/Sources/RhizomeIPv6"); fi
     echo "== $t: $(grep -c . <(find "${dirs[@]}" -type f)) inputs" >&2
     "$tools/llvm-cov" report "$bin" -instr-profile="$data" "${sources[@]}" | sed "s#$ROOT/Sources/##"

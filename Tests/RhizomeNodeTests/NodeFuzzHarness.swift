@@ -19,14 +19,37 @@ func fuzzCheck(_ condition: Bool, _ message: @autoclosure () -> String) throws {
 }
 
 enum NodeFuzzHarness {
-    static let nodeTargets = ["hjson", "peeruri", "config"]
+    static let nodeTargets = ["hjson", "peeruri", "config", "beacon"]
 
     static func run(_ target: String, _ data: UnsafeRawBufferPointer) throws {
         switch target {
         case "hjson": try hjson(data)
         case "peeruri": try peerURI(data)
         case "config": try config(data)
+        case "beacon": try beacon(Array(data))
         default: throw FuzzFailure("unknown fuzz target \(target)")
+        }
+    }
+
+    /// Multicast beacons, as any host on the LAN can send them: 0.4.7's 50 bytes and 0.5's
+    /// versioned form. Whatever decodes re-encodes to the bytes it was read from (0.5: up to the
+    /// end of its hash; trailing bytes are ignored as in Go); a 0.5 beacon matches the password
+    /// its hash was made with and no other; nothing traps.
+    static func beacon(_ bytes: [UInt8]) throws {
+        if let b = Beacon(bytes) {
+            try fuzzCheck(b.encoded == bytes, "0.4 beacon does not re-encode to its input")
+        } else {
+            try fuzzCheck(bytes.count != 50 || PublicKey(bytes: bytes[0..<32]) == nil, "a 50-byte beacon with a valid key was refused")
+        }
+        if let b = Beacon05(bytes) {
+            let used = Array(bytes.prefix(40 + b.hash.count))
+            try fuzzCheck(b.encoded == used, "0.5 beacon does not re-encode to its input")
+            try fuzzCheck(Beacon05(b.encoded) == b, "0.5 beacon does not decode from its encoding")
+            let password = Array(bytes.suffix(min(8, bytes.count)))
+            let made = Beacon05(key: b.key, port: b.port, password: password)
+            try fuzzCheck(made.matches(password: password), "a beacon does not match its own password")
+            try fuzzCheck(!made.matches(password: password + [0]), "a beacon matches a different password")
+            _ = b.matches(password: password)
         }
     }
 

@@ -3,16 +3,16 @@ import RhizomeIPv6
 
 /// A multicast discovery beacon (yggdrasil 0.4.7, 50 bytes): the sender's key, the link-local
 /// address of its TLS listener, and that listener's port (big-endian).
-struct Beacon: Equatable {
+public struct Beacon: Equatable, Sendable {
     static let group = "ff02::114"
     static let port: UInt16 = 9001
     static let length = 50
 
-    var key: PublicKey
-    var address: IPv6Bytes
-    var port: UInt16
+    public var key: PublicKey
+    public var address: IPv6Bytes
+    public var port: UInt16
 
-    var encoded: [UInt8] {
+    public var encoded: [UInt8] {
         var out = key.bytes
         out += address.bytes
         out += [UInt8(port >> 8), UInt8(port & 0xff)]
@@ -20,7 +20,7 @@ struct Beacon: Equatable {
     }
 
     /// Decodes as 0.4.7 reads beacons: key first, port last, the address in between.
-    init?(_ bytes: [UInt8]) {
+    public init?(_ bytes: [UInt8]) {
         guard bytes.count == Self.length, let key = PublicKey(bytes: bytes[0..<32]),
               let address = IPv6Bytes(bytes: bytes[32..<48]) else { return nil }
         self.key = key
@@ -28,7 +28,7 @@ struct Beacon: Equatable {
         self.port = UInt16(bytes[48]) << 8 | UInt16(bytes[49])
     }
 
-    init(key: PublicKey, address: IPv6Bytes, port: UInt16) {
+    public init(key: PublicKey, address: IPv6Bytes, port: UInt16) {
         self.key = key
         self.address = address
         self.port = port

@@ -4,24 +4,24 @@ import RhizomeCrypto
 /// sender's key, its multicast TLS listener's port, and BLAKE2b-512(key = the interface password,
 /// message = the key) behind a u16 length. The listener's address is not in it: receivers dial
 /// the UDP source address.
-struct Beacon05: Equatable {
+public struct Beacon05: Equatable, Sendable {
     static let length = 104
     /// Everything before the hash.
     static let fixedLength = 40
     static let major: UInt16 = 0
     static let minor: UInt16 = 5
 
-    var key: PublicKey
-    var port: UInt16
-    var hash: [UInt8]
+    public var key: PublicKey
+    public var port: UInt16
+    public var hash: [UInt8]
 
-    init(key: PublicKey, port: UInt16, password: [UInt8]) {
+    public init(key: PublicKey, port: UInt16, password: [UInt8]) {
         self.key = key
         self.port = port
         hash = Blake2b.hash512(key, password: password)
     }
 
-    var encoded: [UInt8] {
+    public var encoded: [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(Self.fixedLength + hash.count)
         func u16(_ v: UInt16) { out.append(UInt8(v >> 8)); out.append(UInt8(v & 0xff)) }
@@ -36,7 +36,7 @@ struct Beacon05: Equatable {
 
     /// Decodes a received datagram: version exactly 0.5 and a hash that fits in it (0.5.12 trusts
     /// the length and can crash; 0.5.14 checks it, as we do). Trailing bytes are ignored, as in Go.
-    init?(_ bytes: [UInt8]) {
+    public init?(_ bytes: [UInt8]) {
         guard bytes.count >= Self.fixedLength,
               UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == Self.major,
               UInt16(bytes[2]) << 8 | UInt16(bytes[3]) == Self.minor,
@@ -49,7 +49,7 @@ struct Beacon05: Equatable {
     }
 
     /// Whether the sender used our password for this interface (constant time).
-    func matches(password: [UInt8]) -> Bool {
+    public func matches(password: [UInt8]) -> Bool {
         ConstantTime.equal(hash, Blake2b.hash512(key, password: password))
     }
 }
