@@ -188,6 +188,10 @@ public final class Daemon {
         log.info("Your public key is \(keys.publicKey.hex)")
         log.info("Your IPv6 address is \(Address(key: keys.publicKey))")
         log.info("Your IPv6 subnet is \(Subnet(key: keys.publicKey))")
+        var pending = sigset_t()
+        if sigpending(&pending) == 0, sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1 {
+            log.debug("A stop signal came during start-up; stopping now")
+        }
         notifier.ready()
         notifier.startWatchdog(on: links.eventLoop)
 
