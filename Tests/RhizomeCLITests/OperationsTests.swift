@@ -271,6 +271,23 @@ struct OperationsTests {
         }
     }
 
+    /// A start that fails after the admin socket exists (here `-user` from a user that may not
+    /// change groups) closes what it opened: exit 1, the reason named, the socket file gone.
+    @Test(.enabled(if: getuid() == 0, "needs root to start the node as nobody"))
+    func failedPrivilegeDropCleansUp() throws {
+        let dir = NSTemporaryDirectory() + "rhizome-ops-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let socket = dir + "/admin.sock"
+        let config = try Self.writeConfig(dir, "node", ["AdminListen": "unix://\(socket)", "Listen": ["tcp://[::1]:0"]])
+        let r = try Subprocess.run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                                        rhizome, "-useconffile", config, "-user", "nobody"], timeout: 15)
+        #expect(r.status == 1, "\(r.status)\n\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("setgroups"), "\(r.stderr)")
+        #expect(r.stdout.contains("UNIX admin socket listening"), "the socket should have been opened first: \(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: socket), "admin socket left behind")
+    }
+
     /// Root creates a TUN for nobody with the commands `-mktun nobody` prints; b, started as
     /// nobody with no capability at all, attaches to it and pings its peer.
     @Test(.enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
