@@ -106,3 +106,16 @@ static int do_up(int s, void *p) {
 int rz_if_up(const char *name) {
     return with_socket(AF_INET6, do_up, (void *)name);
 }
+
+static int do_is_up(int s, void *p) {
+    const char *name = p;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) return -errno;
+    return (ifr.ifr_flags & IFF_UP) ? 1 : 0;
+}
+
+int rz_if_is_up(const char *name) {
+    return with_socket(AF_INET6, do_is_up, (void *)name);
+}

@@ -22,6 +22,9 @@ extension RhizomeCommand {
         FlagSpec(name: "logto", valueName: "dest", help: "Log to stdout, syslog or a file path.", defaultValue: "stdout"),
         FlagSpec(name: "loglevel", valueName: "level", help: "Log level: error, warn, info, debug or trace.", defaultValue: "info"),
         FlagSpec(name: "version", valueName: nil, help: "Print the build name and version and exit."),
+        FlagSpec(name: "user", valueName: "user[:group]", help: "Once the TUN, the listeners and the admin socket are open, run as this user (and group; default the user's own)."),
+        FlagSpec(name: "notifyfd", valueName: "fd", help: "Write a newline to this descriptor, and close it, once the node is ready (s6 style)."),
+        FlagSpec(name: "mktun", valueName: "user", help: "With a config, print the root commands that create its TUN for this user (to run rhizome with no privileges) and exit."),
     ]
 
     /// Stores a parsed flag; `value` is nil for a boolean.
@@ -40,6 +43,9 @@ extension RhizomeCommand {
         case "logto": logto = value ?? logto
         case "loglevel": loglevel = value ?? loglevel
         case "version": version = true
+        case "user": user = value
+        case "notifyfd": notifyfd = value
+        case "mktun": mktun = value
         default: break
         }
     }

@@ -23,8 +23,14 @@ struct RhizomeCommand {
     var logto = "stdout"
     var loglevel = "info"
     var version = false
+    var user: String?
+    var notifyfd: String?
+    var mktun: String?
 
     static func main() {
+        // Before anything can start a thread: SIGTERM, SIGINT and SIGHUP wait for the daemon's
+        // sigwait instead of killing a start-up half done.
+        Daemon.blockSignals()
         let command: RhizomeCommand
         switch FlagParser.parse(goStyleArguments()) {
         case .run(let parsed):
@@ -136,6 +142,10 @@ struct RhizomeCommand {
             if publickey { print(keys.publicKey.hex) }
             return
         }
+        if let mktun {
+            print(try TunCommands.text(config: config, address: Address(key: keys.publicKey), user: mktun), terminator: "")
+            return
+        }
         if exportkey {
             // 0.5.12 prints the PEM block and then an empty line.
             print(PrivateKeyPEM.encode(keys))
@@ -145,12 +155,27 @@ struct RhizomeCommand {
     }
 
     func runDaemon(config: NodeConfig, keys: SigningKeyPair, warnings: [String]) throws {
-        let sink = LogSink(LogDestination(logto))
+        // Checked before anything opens, so a typo stops start-up with nothing to undo.
+        let drop = try user.map(PrivilegeDrop.init)
+        let readinessFD = try notifyfd.map { text -> Int32 in
+            guard let fd = Int32(text), fd > 0 else { throw UsageError(message: "-notifyfd: \"\(text)\" is not a descriptor number above 0") }
+            guard fcntl(fd, F_GETFD) >= 0 else { throw UsageError(message: "-notifyfd: descriptor \(fd) is not open") }
+            return fd
+        }
+        let sink = try LogSink(LogDestination(logto))
         let level = logLevel(named: loglevel)
         LoggingSystem.bootstrap { _ in LineLogHandler(sink: sink, level: level) }
         let log = Logger(label: "rhizome")
         for w in warnings { log.warning("\(w)") }
         let daemon = try Daemon(config: config, keys: keys, logger: log)
+        daemon.logSink = sink
+        daemon.privilegeDrop = drop
+        daemon.notifier = ServiceNotifier.fromEnvironment(readinessFD: readinessFD)
         try daemon.runUntilSignalled()
+    }
+
+    struct UsageError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
     }
 }

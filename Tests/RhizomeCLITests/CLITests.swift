@@ -259,7 +259,7 @@ import RhizomeTestSupport
 
     /// Word for word what swift-argument-parser printed before the daemon's own parser replaced it.
     @Test func usageErrorsKeepTheirWording() throws {
-        let usage = "Usage: rhizome [-genconf] [-json] [-useconf] [-useconffile <path>] [-normaliseconf] [-autoconf] [-address] [-subnet] [-publickey] [-exportkey] [-logto <dest>] [-loglevel <level>] [-version]\n  See 'rhizome --help' for more information.\n"
+        let usage = "Usage: rhizome [-genconf] [-json] [-useconf] [-useconffile <path>] [-normaliseconf] [-autoconf] [-address] [-subnet] [-publickey] [-exportkey] [-logto <dest>] [-loglevel <level>] [-version] [-user <user[:group]>] [-notifyfd <fd>] [-mktun <user>]\n  See 'rhizome --help' for more information.\n"
         let cases: [([String], String)] = [
             (["-useconffile"], "Error: Missing value for '-useconffile <path>'\nHelp:  -useconffile <path>  Read the HJSON/JSON config from this file.\n"),
             (["--logto", "-version"], "Error: Missing value for '--logto <dest>'\nHelp:  --logto <dest>  Log to stdout, syslog or a file path.\n"),

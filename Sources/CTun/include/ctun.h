@@ -20,4 +20,7 @@ int rz_if_add_ipv6(const char *name, const unsigned char addr[16], int prefix);
 /* Sets interface `name` up. */
 int rz_if_up(const char *name);
 
+/* 1 if interface `name` is administratively up, 0 if not, -errno on failure. */
+int rz_if_is_up(const char *name);
+
 #endif

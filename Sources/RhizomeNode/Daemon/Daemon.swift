@@ -22,6 +22,12 @@ public final class Daemon {
     var admin: AdminServer?
     var tunChannel: Channel?
     var multicast: MulticastDiscovery?
+    /// systemd / `-notifyfd` readiness, reload and watchdog messages.
+    public var notifier = ServiceNotifier.disabled
+    /// `-user`: applied once everything privileged is open.
+    public var privilegeDrop: PrivilegeDrop?
+    /// The log destination, reopened on SIGHUP (logrotate).
+    public var logSink: LogSink?
 
     public init(config: NodeConfig, keys: SigningKeyPair, logger: Logger) throws {
         self.config = config
@@ -91,10 +97,10 @@ public final class Daemon {
             try server.start(try AdminEndpoint(config.adminListen))
             admin = server
         }
-        try links.eventLoop.submit {
-            for text in self.config.listen ?? [] {
-                guard let uri = try? PeerURI(text, role: .listen) else { continue }
-                self.links.listen(uri)
+        // Listeners are bound before start() returns: READY=1 and -user come after them.
+        let listening = try links.eventLoop.submit {
+            let bound = (self.config.listen ?? []).compactMap { text in
+                (try? PeerURI(text, role: .listen)).map { self.links.listen($0) }
             }
             for text in self.config.peers {
                 guard let uri = try? PeerURI(text) else { continue }
@@ -106,7 +112,9 @@ public final class Daemon {
                     try? self.links.addPeer(uri, interface: interface, fromConfig: true)
                 }
             }
+            return EventLoopFuture.whenAllComplete(bound, on: self.links.eventLoop)
         }.wait()
+        _ = try? listening.wait()
         let discovery = try MulticastDiscovery(eventLoop: links.eventLoop, links: links, localKey: keys.publicKey,
                                                config: config.multicastInterfaces, log: log,
                                                version: config.protocolVersion)
@@ -134,6 +142,7 @@ public final class Daemon {
         }, onReadComplete: { [weak runtime] in
             runtime?.tunReadComplete()
         })
+        for note in device.notes { log.warning("\(note)") }
         if requested != device.mtu {
             log.warning("Interface MTU \(config.ifMTU) automatically adjusted to \(device.mtu) (supported range is 1280-\(TunDevice.maximumMTU(version)))")
         }
@@ -142,31 +151,69 @@ public final class Daemon {
         log.info("Interface MTU: \(device.mtu)")
     }
 
-    /// Logs the identity, starts, then blocks until SIGINT or SIGTERM. SIGHUP is taken too, so a
-    /// stray hangup no longer kills the node (0.4.7 dies on it); it is logged and ignored.
-    public func runUntilSignalled() throws {
+    /// The signals the daemon takes with `sigwait`. The executable blocks them in `main` before
+    /// any thread exists, so every thread inherits the mask and none dies of a default action.
+    public static func blockSignals() {
+        var set = stopAndHangupSignals()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    static func stopAndHangupSignals() -> sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         sigaddset(&set, SIGHUP)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+        return set
+    }
 
-        try start()
+    /// Starts, drops privileges (`-user`), reports ready, then blocks until SIGINT or SIGTERM.
+    /// A signal that came during start-up waits, pending, and is taken here. SIGHUP reopens
+    /// the log file; a failed start closes what was opened before the error is thrown.
+    public func runUntilSignalled() throws {
+        Daemon.blockSignals()
+        var set = Daemon.stopAndHangupSignals()
+        do {
+            try start()
+            if let privilegeDrop {
+                var socketPath: String?
+                if admin != nil, case .unix(let path)? = try? AdminEndpoint(config.adminListen) { socketPath = path }
+                try privilegeDrop.apply(adminSocket: socketPath)
+                log.info("Running as uid \(getuid()), gid \(getgid())")
+            }
+        } catch {
+            shutDown()
+            throw error
+        }
         log.info("Your public key is \(keys.publicKey.hex)")
         log.info("Your IPv6 address is \(Address(key: keys.publicKey))")
         log.info("Your IPv6 subnet is \(Subnet(key: keys.publicKey))")
+        var pending = sigset_t()
+        if sigpending(&pending) == 0, sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1 {
+            log.debug("A stop signal came during start-up; stopping now")
+        }
+        notifier.ready()
+        notifier.startWatchdog(on: links.eventLoop)
 
         while true {
             var sig: Int32 = 0
             guard sigwait(&set, &sig) == 0 else { continue }
             if sig == SIGHUP {
+                notifier.reloading()
+                do { try logSink?.reopen() } catch { log.error("Log file not reopened: \(error)") }
                 log.info("SIGHUP received: ignored (restart the node to apply config changes)")
+                notifier.ready()
                 continue
             }
             log.info("Stopping (signal \(sig))")
             break
         }
+        notifier.stopping()
+        shutDown()
+    }
+
+    /// Closes multicast, the admin socket (deleting its file), the TUN and every link.
+    func shutDown() {
         try? multicast?.stop().wait()
         try? admin?.stop().wait()
         try? tunChannel?.close().wait()

@@ -201,7 +201,7 @@ final class LinkManager {
         var bootstrap = ServerBootstrap(group: eventLoop).serverChannelOption(.backlog, value: 128)
         if uri.scheme != .unix {
             bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         }
         bootstrap = bootstrap.childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
             .childChannelOption(.recvAllocator, value: Self.receiveAllocator)
@@ -337,7 +337,7 @@ final class LinkManager {
                 }
             }
         if uri.scheme != .unix {
-            bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
+            bootstrap = bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1)
         }
         bootstrap = bootstrap.channelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
             .channelOption(.recvAllocator, value: Self.receiveAllocator)

@@ -32,33 +32,71 @@ public func logLevel(named name: String) -> Logger.Level {
     }
 }
 
+/// The syslog priority of a swift-log level, so `-logto syslog` files each line where an
+/// operator's filters expect it (yggdrasil sends everything as NOTICE).
+public func syslogPriority(_ level: Logger.Level) -> Int32 {
+    switch level {
+    case .trace, .debug: return LOG_DEBUG
+    case .info: return LOG_INFO
+    case .notice: return LOG_NOTICE
+    case .warning: return LOG_WARNING
+    case .error: return LOG_ERR
+    case .critical: return LOG_CRIT
+    }
+}
+
+/// A log file that cannot be opened: a start-up error naming the path.
+public struct LogFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "cannot open log file \(path): \(reason)" }
+}
+
 /// A sink shared by every logger: one lock around one file descriptor (or syslog), so lines
 /// from different threads never interleave.
 public final class LogSink: @unchecked Sendable {
     private let lock = NSLockLike()
     private let fd: Int32
     private let useSyslog: Bool
+    private let path: String?
 
-    /// Opens the destination; a file that cannot be opened falls back to stdout (as 0.4.7 does),
-    /// and the reason is returned so the caller can log it.
-    public init(_ destination: LogDestination) {
+    /// Opens the destination. A file that cannot be opened is an error: silently logging to
+    /// stdout instead would hide every later line from whoever reads the file.
+    public init(_ destination: LogDestination) throws {
         switch destination {
         case .stdout:
-            fd = 1; useSyslog = false
+            fd = 1; useSyslog = false; path = nil
         case .syslog:
-            fd = -1; useSyslog = true
+            fd = -1; useSyslog = true; path = nil
             openlog("rhizome", LOG_PID, LOG_DAEMON)
-        case .file(let path):
-            let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            fd = opened >= 0 ? opened : 1
-            useSyslog = false
+        case .file(let file):
+            fd = try Self.openFile(file)
+            useSyslog = false; path = file
         }
     }
 
-    func write(_ line: String) {
+    private static func openFile(_ path: String) throws -> Int32 {
+        let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard opened >= 0 else { throw LogFileError(path: path, reason: String(cString: strerror(errno))) }
+        return opened
+    }
+
+    /// Opens the log file's path again (after logrotate renamed it) and writes there from now
+    /// on; the descriptor number stays the same. Nothing to do for stdout or syslog. If the path
+    /// cannot be opened the old file is kept and the reason is thrown.
+    public func reopen() throws {
+        guard let path else { return }
+        let fresh = try Self.openFile(path)
+        lock.withLock {
+            _ = dup2(fresh, fd)
+            close(fresh)
+        }
+    }
+
+    func write(_ line: String, level: Logger.Level = .notice) {
         lock.withLock {
             if useSyslog {
-                line.withCString { msg in withVaList([msg]) { vsyslog(LOG_NOTICE, "%s", $0) } }
+                line.withCString { msg in withVaList([msg]) { vsyslog(syslogPriority(level), "%s", $0) } }
                 return
             }
             let stamped = LogSink.timestamp() + " " + line + "\n"
@@ -93,6 +131,9 @@ public struct LineLogHandler: LogHandler {
         self.logLevel = level
     }
 
+    /// Reopens the log file (logrotate); see `LogSink.reopen()`.
+    public func reopen() throws { try sink.reopen() }
+
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
@@ -105,7 +146,7 @@ public struct LineLogHandler: LogHandler {
         if !merged.isEmpty {
             text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        sink.write(text)
+        sink.write(text, level: level)
     }
 }
 
