@@ -151,6 +151,7 @@ struct RhizomeCommand {
         let log = Logger(label: "rhizome")
         for w in warnings { log.warning("\(w)") }
         let daemon = try Daemon(config: config, keys: keys, logger: log)
+        daemon.configPath = useconffile
         try daemon.runUntilSignalled()
     }
 }

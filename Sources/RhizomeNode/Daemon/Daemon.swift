@@ -11,7 +11,11 @@ import Glibc
 /// The running node: links and the router on one event loop, for now. Stops on SIGINT or
 /// SIGTERM.
 public final class Daemon {
-    public let config: NodeConfig
+    /// The config in use: the start-up one, then each reloaded one (written on the event loop).
+    public internal(set) var config: NodeConfig
+    /// The file given with `-useconffile`, read again by `reload()`; nil for `-useconf`/`-autoconf`.
+    public var configPath: String?
+    let reloading = ReloadState()
     public let keys: SigningKeyPair
     let log: Logger
     let group: MultiThreadedEventLoopGroup
@@ -82,6 +86,7 @@ public final class Daemon {
         if config.adminListen != "none" && !config.adminListen.isEmpty {
             server = AdminServer(eventLoop: links.eventLoop, log: log)
             registerCommonAdminCommands(server!)
+            registerReloadCommand(server!)
         }
         try links.eventLoop.submit {
             self.attachRouter(self, proto, server)
@@ -94,7 +99,7 @@ public final class Daemon {
         try links.eventLoop.submit {
             for text in self.config.listen ?? [] {
                 guard let uri = try? PeerURI(text, role: .listen) else { continue }
-                self.links.listen(uri)
+                self.links.listen(uri, interface: "").whenSuccess { self.reloading.configListeners[text] = $0 }
             }
             for text in self.config.peers {
                 guard let uri = try? PeerURI(text) else { continue }
@@ -142,8 +147,8 @@ public final class Daemon {
         log.info("Interface MTU: \(device.mtu)")
     }
 
-    /// Logs the identity, starts, then blocks until SIGINT or SIGTERM. SIGHUP is taken too, so a
-    /// stray hangup no longer kills the node (0.4.7 dies on it); it is logged and ignored.
+    /// Logs the identity, starts, then blocks until SIGINT or SIGTERM. SIGHUP reloads the config
+    /// file (`reload()`; 0.4.7 dies on it).
     public func runUntilSignalled() throws {
         var set = sigset_t()
         sigemptyset(&set)
@@ -161,12 +166,14 @@ public final class Daemon {
             var sig: Int32 = 0
             guard sigwait(&set, &sig) == 0 else { continue }
             if sig == SIGHUP {
-                log.info("SIGHUP received: ignored (restart the node to apply config changes)")
+                log.info("SIGHUP received: reloading the config")
+                reload()
                 continue
             }
             log.info("Stopping (signal \(sig))")
             break
         }
+        reloading.shutdown()
         try? multicast?.stop().wait()
         try? admin?.stop().wait()
         try? tunChannel?.close().wait()
