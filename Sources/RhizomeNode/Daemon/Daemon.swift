@@ -96,10 +96,12 @@ public final class Daemon {
             try server.start(try AdminEndpoint(config.adminListen))
             admin = server
         }
-        try links.eventLoop.submit {
-            for text in self.config.listen ?? [] {
-                guard let uri = try? PeerURI(text, role: .listen) else { continue }
-                self.links.listen(uri, interface: "").whenSuccess { self.reloading.configListeners[text] = $0 }
+        // The listeners are bound (or have failed) when start returns; a reload diffs against them.
+        let listening = try links.eventLoop.submit {
+            let bound = (self.config.listen ?? []).compactMap { text in
+                (try? PeerURI(text, role: .listen)).map { uri in
+                    self.links.listen(uri, interface: "").map { self.reloading.configListeners[text] = $0 }
+                }
             }
             for text in self.config.peers {
                 guard let uri = try? PeerURI(text) else { continue }
@@ -111,7 +113,9 @@ public final class Daemon {
                     try? self.links.addPeer(uri, interface: interface, fromConfig: true)
                 }
             }
+            return bound
         }.wait()
+        for future in listening { try? future.wait() }
         let discovery = try MulticastDiscovery(eventLoop: links.eventLoop, links: links, localKey: keys.publicKey,
                                                config: config.multicastInterfaces, log: log,
                                                version: config.protocolVersion)
