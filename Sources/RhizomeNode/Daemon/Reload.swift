@@ -132,7 +132,7 @@ extension Daemon {
         new.ifName = old.ifName; new.ifMTU = old.ifMTU; new.protocolVersion = old.protocolVersion
         new.adminListen = old.adminListen; new.logLookups = old.logLookups
         if !report.restartNeeded.isEmpty {
-            log.warning("Reload: \(report.restartNeeded.joined(separator: ", ")) changed; left as they are until the node restarts")
+            log.warning("Reload: changed but needing a restart, so left as they are: \(report.restartNeeded.joined(separator: ", "))")
         }
         let started = NIODeadline.now()
         apply(old: old, new: new, into: &report)
