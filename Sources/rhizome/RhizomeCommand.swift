@@ -171,6 +171,7 @@ struct RhizomeCommand {
         daemon.logSink = sink
         daemon.privilegeDrop = drop
         daemon.notifier = ServiceNotifier.fromEnvironment(readinessFD: readinessFD)
+        daemon.configPath = useconffile
         try daemon.runUntilSignalled()
     }
 

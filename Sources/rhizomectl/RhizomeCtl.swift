@@ -20,7 +20,8 @@ struct RhizomeCtl: ParsableCommand {
         addPeer uri=URI [interface=NAME], removePeer uri=URI [interface=NAME],
         getNodeInfo key=KEY, debug_remoteGetSelf|Peers|Tree|DHT key=KEY.
         Rhizome nodes also answer: ping KEY|ADDRESS (key lookup, path or route,
-        round-trip time) and getCounters. tree [-dot] draws the spanning tree
+        round-trip time), getCounters and reload (re-read the config file;
+        prints what was applied and what needs a restart). tree [-dot] draws the spanning tree
         (-dot for Graphviz) from any rhizome node and from yggdrasil 0.5 nodes.
         The protocol (0.4 or 0.5) is read from the node's replies.
         """)
@@ -128,6 +129,12 @@ struct RhizomeCtl: ParsableCommand {
         let responseText = RawJSON.member("response", of: reply.text[...]) ?? "null"
         if json {
             print(RawJSON.indented(responseText))
+            if name == "reload" && RenderReload.failed(response) { Glibc.exit(1) }
+            return
+        }
+        if name == "reload" {
+            print(RenderReload.text(response), terminator: "")
+            if RenderReload.failed(response) { Glibc.exit(1) }
             return
         }
         var generation = NodeGeneration.detect(command: name, reply: reply.object)
@@ -149,7 +156,7 @@ struct RhizomeCtl: ParsableCommand {
     }
 
     /// Commands only rhizome's daemons answer (`tree` asks for `getTree`, which 0.4.7 lacks).
-    static let rhizomeOnly: Set<String> = ["ping", "gettree", "getcounters"]
+    static let rhizomeOnly: Set<String> = ["ping", "gettree", "getcounters", "reload"]
 
     /// The node's getSelf response, or nil when it cannot be had.
     static func probeSelf(_ endpoint: String) -> JSONObject? {

@@ -11,7 +11,11 @@ import Glibc
 /// The running node: links and the router on one event loop, for now. Stops on SIGINT or
 /// SIGTERM.
 public final class Daemon {
-    public let config: NodeConfig
+    /// The config in use: the start-up one, then each reloaded one (written on the event loop).
+    public internal(set) var config: NodeConfig
+    /// The file given with `-useconffile`, read again by `reload()`; nil for `-useconf`/`-autoconf`.
+    public var configPath: String?
+    let reloading = ReloadState()
     public let keys: SigningKeyPair
     let log: Logger
     let group: MultiThreadedEventLoopGroup
@@ -88,6 +92,7 @@ public final class Daemon {
         if config.adminListen != "none" && !config.adminListen.isEmpty {
             server = AdminServer(eventLoop: links.eventLoop, log: log)
             registerCommonAdminCommands(server!)
+            registerReloadCommand(server!)
         }
         try links.eventLoop.submit {
             self.attachRouter(self, proto, server)
@@ -97,10 +102,13 @@ public final class Daemon {
             try server.start(try AdminEndpoint(config.adminListen))
             admin = server
         }
-        // Listeners are bound before start() returns: READY=1 and -user come after them.
+        // Listeners are bound (or have failed) before start() returns: READY=1 and -user come
+        // after them, and a reload diffs against them.
         let listening = try links.eventLoop.submit {
             let bound = (self.config.listen ?? []).compactMap { text in
-                (try? PeerURI(text, role: .listen)).map { self.links.listen($0) }
+                (try? PeerURI(text, role: .listen)).map { uri in
+                    self.links.listen(uri, interface: "").map { self.reloading.configListeners[text] = $0 }
+                }
             }
             for text in self.config.peers {
                 guard let uri = try? PeerURI(text) else { continue }
@@ -199,16 +207,16 @@ public final class Daemon {
             var sig: Int32 = 0
             guard sigwait(&set, &sig) == 0 else { continue }
             if sig == SIGHUP {
-                notifier.reloading()
                 do { try logSink?.reopen() } catch { log.error("Log file not reopened: \(error)") }
-                log.info("SIGHUP received: ignored (restart the node to apply config changes)")
-                notifier.ready()
+                log.info("SIGHUP received: reloading the config")
+                reload()   // sends RELOADING=1 and READY=1 around itself
                 continue
             }
             log.info("Stopping (signal \(sig))")
             break
         }
         notifier.stopping()
+        reloading.shutdown()
         shutDown()
     }
 

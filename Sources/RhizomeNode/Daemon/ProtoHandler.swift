@@ -27,7 +27,8 @@ final class ProtoHandler {
     static let maxPending = 4096
 
     let eventLoop: EventLoop
-    let nodeInfo: [UInt8]
+    /// The document served; replaced by a reload.
+    var nodeInfo: [UInt8]
     /// Sends a session payload (core type byte included) to a key.
     var sendToKey: (PublicKey, [UInt8]) -> Void = { _, _ in }
     /// Reads the router's state for debug answers: the getSelf document (0.4: coords and key; 0.5:

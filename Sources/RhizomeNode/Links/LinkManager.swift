@@ -32,7 +32,8 @@ final class LinkManager {
     let version: ProtocolVersion
     /// Signs the 0.5 metadata; nil only in 0.4.
     private let keys: SigningKeyPair?
-    let allowedKeys: Set<PublicKey>
+    /// Replaced by a config reload.
+    var allowedKeys: Set<PublicKey>
     let log: Logger
     weak var events: LinkEvents?
 
@@ -220,6 +221,7 @@ final class LinkManager {
             : bootstrap.bind(host: uri.host, port: Int(uri.port))
         return bound.map { [weak self] channel in
             self?.listeners.append(channel)
+            channel.closeFuture.whenComplete { _ in self?.listeners.removeAll { $0 === channel } }
             let addr = channel.localAddress!
             self?.log.info("\(uri.scheme.rawValue.uppercased()) listener started on \(uri.scheme == .unix ? uri.path : Self.describe(addr))")
             return channel
@@ -285,6 +287,7 @@ final class LinkManager {
         state.retry?.cancel()
         state.retry = nil
         for link in links.values where link.dialedID == id {
+            link.dialedID = nil  // its close must not re-dial or mark a peer re-added under the same id
             link.close(reason: "peer removed")
         }
     }
@@ -500,6 +503,7 @@ final class LinkManager {
         }
         if remoteKey == localKey { return reject("attempted to connect to self") }
         guard !stopped else { channel.close(promise: nil); return }
+        if let dialed, peers[dialed] == nil { return reject("peer removed while connecting") }
 
         let target = dialed.flatMap { peers[$0]?.target }
         let link = PeerLink(id: nextLinkID, remoteKey: remoteKey, priority: priority, name: name, inbound: inbound,
@@ -511,7 +515,7 @@ final class LinkManager {
         }, onReadComplete: { [weak self] in
             self?.events?.linkReadComplete()
         }, onClose: { [weak self] link, reason in
-            self?.closed(link, reason: reason, dialedID: dialed)
+            self?.closed(link, reason: reason, dialedID: link.dialedID)
         })
         link.handler = handler
         do {
