@@ -13,6 +13,12 @@ public enum KeySelection {
         _ elements: S, limit: Int, key: (S.Element) -> PublicKey
     ) -> [S.Element] {
         guard limit > 0 else { return [] }
+        if elements.underestimatedCount <= limit {
+            // All of it fits (collections report their exact count): a plain sort.
+            let all = elements.map { (key: key($0), element: $0) }
+            if all.count <= limit { return all.sorted { $0.key < $1.key }.map(\.element) }
+            return smallest(all, limit: limit) { $0.key }.map(\.element)
+        }
         // Max-heap on key: heap[0] is the largest kept, the first to go when a smaller one comes.
         var heap: [(key: PublicKey, element: S.Element)] = []
         heap.reserveCapacity(min(limit, elements.underestimatedCount))
