@@ -169,3 +169,37 @@ import RhizomeIPv6
         #expect(w.check(10_000) && w.check(1))
     }
 }
+
+/// The 0.4 replay windows follow their keys through ROTATE and through an INIT/ACK update.
+@Suite struct ReplayWindowKeyTests {
+    /// After a rotation through "fromNext and toSend", that row's key becomes the ordinary one,
+    /// and its window with it: a packet taken before the rotation with a higher nonce than the
+    /// rotating one (which ironwood's mark would let through again) is still a replay after.
+    @Test func windowMovesWithTheKeyOnRotate() {
+        var f = RowFixture(version: .v04)
+        f.session.rotated = 0  // throttled until 60 s
+        let m12 = f.message(.nextSend, nonce: 12, data: [2, 12])
+        let m9 = f.message(.nextSend, nonce: 9, data: [2, 9])
+        #expect(f.receive(m12, now: 10).delivered == [2, 12])
+        #expect(f.session.remoteKeySeq == 5)
+        #expect(f.receive(m9, now: 100).delivered == [2, 9])  // throttle open: rotates
+        #expect(f.session.remoteKeySeq == 6 && f.session.localKeySeq == 8 && f.session.recvNonce == 9)
+        #expect(f.receive(m12, now: 101).isReplay)
+        #expect(f.receive(m9, now: 102).isReplay)
+    }
+
+    /// An update whose current key is the session's old next key keeps that key's window
+    /// (ironwood 0.4 resets its mark to 0 there and takes the replay).
+    @Test func windowSurvivesAnUpdateThatKeepsTheKey() {
+        var f = RowFixture(version: .v04)
+        f.session.rotated = 95  // throttled: no rotation on receipt
+        let m = f.message(.nextSend, nonce: 9, data: [2, 9])
+        #expect(f.receive(m, now: 100).delivered == [2, 9])
+        var rng = SeededRandom(seed: 44)
+        let h = Handshake(current: f.session.next, next: BoxKeyPair.generate(using: &rng).publicKey, keySeq: 6, seq: 200)
+        #expect(f.session.update(with: h, now: 101, random: &rng))
+        // The message now falls in the ordinary row (6, 7 → current, recv), under the same key.
+        let again = f.receive(m, now: 102)
+        #expect(again.isReplay)
+    }
+}
