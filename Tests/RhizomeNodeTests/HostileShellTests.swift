@@ -105,9 +105,18 @@ import Glibc
 @Suite(.serialized) struct HandshakeBudgetTests {
     typealias W = LiveLink05Tests
 
-    /// A plain TCP connection that sends nothing, as an idle attacker holds it.
-    static func idleConnection(port: Int) -> Int32 {
+    /// A plain TCP connection that sends nothing, as an idle attacker holds it (from `source`,
+    /// a loopback address, when given).
+    static func idleConnection(port: Int, source: String? = nil) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            _ = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -159,6 +168,33 @@ import Glibc
         #expect(held.total == LinkManager.maxInboundHandshakesPerAddress && held.fromAddress == held.total)
         try loop.submit { try w.a.addPeer(PeerURI("tcp://127.0.0.1:\(portB)"), fromConfig: true) }.wait()
         #expect(try W.waitFor(3, on: loop) { w.events.up.contains { $0.remoteKey == theirs.publicKey } }, "\(lines.all.suffix(5))")
+        try loop.flatSubmit { w.a.stop().and(w.b.stop()).map { _ in } }.wait()
+    }
+
+    /// 400 idle inbound connections from 50 addresses fill the inbound budget (256), not the
+    /// outbound one: the configured peer is still dialled at once.
+    @Test func fullInboundBudgetLeavesOutboundDialsFree() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let ours = SigningKeyPair.generate(), theirs = SigningKeyPair.generate()
+        let w = World(), lines = W.Lines()
+        let (portA, portB) = try loop.flatSubmit { () -> EventLoopFuture<(Int, Int)> in
+            w.a = Self.manager(ours, loop: loop, lines: lines)
+            w.a.events = w.events
+            w.b = Self.manager(theirs, loop: loop, lines: lines)
+            w.b.events = w.targetEvents
+            let la = w.a.listen(try! PeerURI("tcp://127.0.0.1:0"))
+            let lb = w.b.listen(try! PeerURI("tcp://127.0.0.1:0"))
+            return la.and(lb).map { ($0.0.port!, $0.1.port!) }
+        }.wait()
+        var fds: [Int32] = []
+        defer { fds.forEach { close($0) } }
+        for i in 0..<400 { fds.append(Self.idleConnection(port: portA, source: "127.0.1.\(1 + i % 50)")) }
+        #expect(try W.waitFor(3, on: loop) { w.a.inboundHandshakeCounts(address: nil).total == LinkManager.maxInboundHandshakes })
+        try loop.submit { try w.a.addPeer(PeerURI("tcp://127.0.0.1:\(portB)"), fromConfig: true) }.wait()
+        #expect(try W.waitFor(3, on: loop) { w.events.up.contains { $0.remoteKey == theirs.publicKey } }, "\(lines.all.suffix(5))")
+        #expect(try loop.submit { w.a.inboundHandshakeCounts(address: nil).total }.wait() <= LinkManager.maxInboundHandshakes)
         try loop.flatSubmit { w.a.stop().and(w.b.stop()).map { _ in } }.wait()
     }
 
