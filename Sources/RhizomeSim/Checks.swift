@@ -31,8 +31,8 @@ public struct StateCheck: Codable, Equatable, Sendable {
     public var wrongSuccessor = 0
     /// Whether the version has bloom-guided lookups whose reachability was checked (0.5).
     public var lookupChecked = false
-    /// 0.5: target keys sampled for the lookup check (while converging: all nodes up to 64, else
-    /// 64 spread over the key order; in a phase's state after convergence: every node).
+    /// 0.5: target keys of the lookup check (every node: lookups toward each node of the same
+    /// component are checked from each node).
     public var lookupTargets = 0
     /// 0.5: nodes from which a lookup for some sampled target of their component would not be
     /// passed along the tree path to it: the next tree hop is not on-tree on both sides, or its
@@ -161,9 +161,9 @@ public struct CounterTotals: Codable, Equatable, Sendable {
 }
 
 extension Simulator {
-    /// Checks invariants (1) and (2) against the expected network. `allLookupTargets`: check
-    /// 0.5 lookups toward every node, not a sample (n² work: for the check after convergence).
-    public func checkState(_ expectation: Expectation = .live, allLookupTargets: Bool = false) -> StateCheck {
+    /// Checks invariants (1) and (2) against the expected network (in 0.5, lookups toward every
+    /// node).
+    public func checkState(_ expectation: Expectation = .live) -> StateCheck {
         let n = nodeCount
         let (labels, count) = adjacency(liveOnly: expectation == .live).components()
         var check = StateCheck()
@@ -205,7 +205,7 @@ extension Simulator {
             let es = expectedSucc[v]
             if succ != (es >= 0 ? keys[es] : nil) { check.wrongSuccessor += 1 }
         }
-        if check.rootOK { checkLookups(&check, labels: labels, sample: allLookupTargets ? n : 64) }
+        if check.rootOK { checkLookups(&check, labels: labels) }
         roots.sort()
         var distinct = 0
         for i in roots.indices where i == 0 || roots[i] != roots[i - 1] { distinct += 1 }
@@ -213,11 +213,17 @@ extension Simulator {
         return check
     }
 
-    /// 0.5's lookup reachability over the actual tree (every node's chosen parent): from each
-    /// node, a lookup for a sampled target must go to the next node on the tree path to it, and
-    /// that node must take it. Run only once the roots agree (it reads every node's tree and
-    /// filters).
-    func checkLookups(_ check: inout StateCheck, labels: [Int32], sample: Int) {
+    /// 0.5's lookup reachability over the actual tree (every node's chosen parent), toward every
+    /// node of the same component: from each node, a lookup must go to the next node on the tree
+    /// path to its target, and that node must take it. Run only once the roots agree (it reads
+    /// every node's tree and filters).
+    ///
+    /// Exact for all targets at O(nodes × filter size): a node passes a lookup for target t to
+    /// the tree neighbour on t's side iff that neighbour's filter holds t's 8 bits, so every
+    /// target on that side gets through iff the filter holds the union of their bits (the
+    /// side's "required" filter: a child's subtree, or everything outside our own subtree).
+    /// (A sampled check let a moved branch's not-yet-propagated filters pass for convergence.)
+    func checkLookups(_ check: inout StateCheck, labels: [Int32]) {
         let n = nodeCount
         var views: [SimLookupView] = []
         views.reserveCapacity(n)
@@ -226,6 +232,7 @@ extension Simulator {
             views.append(view)
         }
         check.lookupChecked = true
+        check.lookupTargets = n
         var fills: [Double] = [], falsePositive = 0.0
         for view in views {
             for (_, filter) in view.onTreePeers {
@@ -238,53 +245,10 @@ extension Simulator {
         check.filterFillMean = fill.mean
         check.filterFillMax = fill.max
         check.filterFalsePositiveMean = rounded(falsePositive / Double(max(fills.count, 1)))
-        // The tree: parents, children, and DFS entry/exit times for subtree tests.
-        var parent = [Int](repeating: -1, count: n)
-        var children = [[Int]](repeating: [], count: n)
-        for v in 0..<n {
-            guard let p = keyIndex[views[v].parent] else { continue }
-            parent[v] = p
-            if p != v { children[p].append(v) }
-        }
-        var tin = [Int](repeating: -1, count: n), tout = [Int](repeating: -1, count: n)
-        var clock = 0
-        for r in 0..<n where parent[r] == r {
-            var stack: [(Int, Int)] = [(r, 0)]
-            tin[r] = clock; clock += 1
-            while let (v, i) = stack.last {
-                if i < children[v].count {
-                    stack[stack.count - 1].1 += 1
-                    let c = children[v][i]
-                    guard tin[c] < 0 else { continue }
-                    tin[c] = clock; clock += 1
-                    stack.append((c, 0))
-                } else {
-                    tout[v] = clock; clock += 1
-                    stack.removeLast()
-                }
-            }
-        }
-        let step = max(1, n / sample)
-        let targets = stride(from: 0, to: n, by: step).prefix(sample).map { keyOrder[$0] }
-        check.lookupTargets = targets.count
-        let xforms = targets.map { KeyTransform05.subnetKey(keys[$0]) }
-        for v in 0..<n {
-            var ok = tin[v] >= 0
-            for (k, t) in targets.enumerated() where ok && t != v && labels[t] == labels[v] {
-                guard tin[t] >= 0 else { ok = false; break }
-                var next: Int
-                if tin[v] <= tin[t] && tout[t] <= tout[v] {
-                    next = t
-                    while parent[next] != v { next = parent[next] }
-                } else {
-                    next = parent[v]
-                    if next == v { ok = false; break }  // another tree in the same component
-                }
-                ok = views[v].sendsLookup(to: keys[next], xform: xforms[k]) && views[next].isOnTree(keys[v])
-                if !ok { note(&check, "node \(v): a lookup for node \(t) does not reach node \(next)") }
-            }
-            if !ok { check.wrongLookup += 1 }
-        }
+        let result = LookupReachability(views: views, keys: keys, keyIndex: keyIndex, labels: labels,
+                                        targetBlooms: lookupTargetBlooms)
+        check.wrongLookup = result.wrong
+        for e in result.examples { note(&check, e) }
     }
 
     private func note(_ check: inout StateCheck, _ s: String) {

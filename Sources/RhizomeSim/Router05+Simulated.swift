@@ -34,6 +34,8 @@ extension Router05: SimulatedRouter {
         return SimLookupView(parent: parent, onTreePeers: peers)
     }
 
+    public var simOnTreePeers: [PublicKey]? { onTreePeerKeys }
+
     public var simKeyspaceNeighbours: (predecessor: PublicKey?, successor: PublicKey?)? { nil }
 
     public var simTableSizes: [Int] {

@@ -145,6 +145,10 @@ public struct Scenario {
     public let config: ScenarioConfig
     /// Called after every convergence check (simulated time, state), e.g. to print progress.
     public var trace: ((Double, StateCheck) -> Void)?
+    /// Nodes to follow (debugging): their tree and bloom frames and per-phase views go to `log`,
+    /// as do the pairs a traffic check lost.
+    public var watch: Watch?
+    public var log: ((String) -> Void)?
 
     public init(_ config: ScenarioConfig) {
         self.config = config
@@ -152,8 +156,8 @@ public struct Scenario {
 
     public func run() -> SimReport {
         switch config.protocolVersion {
-        case .v04: ScenarioRun<Router>(config, trace: trace).run()
-        case .v05: ScenarioRun<Router05>(config, trace: trace).run()
+        case .v04: ScenarioRun<Router>(config, trace: trace, watch: watch, log: log).run()
+        case .v05: ScenarioRun<Router05>(config, trace: trace, watch: watch, log: log).run()
         }
     }
 }
@@ -163,6 +167,8 @@ struct ScenarioRun<R: SimulatedRouter> {
     let config: ScenarioConfig
     let simulator: Simulator<R>
     let trace: ((Double, StateCheck) -> Void)?
+    let watch: Watch?
+    let log: (String) -> Void
     /// Frame counts when the last phase ended.
     let framesAtPhaseEnd = Box<[Int]>([])
 
@@ -171,11 +177,15 @@ struct ScenarioRun<R: SimulatedRouter> {
         init(_ value: T) { self.value = value }
     }
 
-    init(_ config: ScenarioConfig, trace: ((Double, StateCheck) -> Void)?) {
+    init(_ config: ScenarioConfig, trace: ((Double, StateCheck) -> Void)?, watch: Watch? = nil,
+         log: ((String) -> Void)? = nil) {
         self.config = config
         self.trace = trace
+        self.watch = watch
+        self.log = log ?? { _ in }
         let topology = Topology.make(config.topology, nodes: config.nodes, averageDegree: config.averageDegree, seed: config.seed)
         simulator = Simulator(topology: topology, seed: config.seed, parameters: config.network)
+        if let watch { simulator.installWatch(watch, log: self.log) }
     }
 
     func run() -> SimReport {
@@ -278,11 +288,26 @@ struct ScenarioRun<R: SimulatedRouter> {
         let start = sim.now
         let convergence = sim.converge(.live, interval: config.checkInterval, stableWindow: config.stableWindow,
                                        maxWait: config.maxConvergenceWait, trace: trace)
-        let state = sim.checkState(.live, allLookupTargets: true)
+        let state = sim.checkState(.live)
+        if let watch {
+            log(String(format: "phase %@ converged at t=%.1f; state check: %d nodes whose lookups do not reach: %@",
+                       name, sim.now, state.wrongLookup, state.examples.joined(separator: "; ")))
+            sim.describeWatched(watch).forEach(log)
+        }
         var trafficCheck: TrafficCheck?
         if traffic {
             let (pairs, all) = sim.probePairs(limit: config.effectivePairs, round: round)
+            let firstPacket = sim.packets.count
             trafficCheck = sim.checkTraffic(pairs: pairs, all: all, expectation: .live, settle: config.settle)
+            if let watch {
+                var lost: [String] = []
+                for id in firstPacket..<sim.packets.count where !sim.packets[id].delivered {
+                    let p = sim.packets[id]
+                    lost.append("r\(p.round + 1) n\(p.src)→n\(p.dst)")
+                }
+                log("phase \(name) traffic lost \(lost.count): \(lost.joined(separator: ", "))")
+                sim.describeWatched(watch).forEach(log)
+            }
         }
         let tables = sim.tableStats()
         let ok = convergence.converged && state.converged && (trafficCheck?.ok ?? true) && tables.withinCaps

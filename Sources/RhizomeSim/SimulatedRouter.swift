@@ -24,6 +24,9 @@ public protocol SimulatedRouter: RoutingLayer {
     /// 0.5: what the lookup-reachability invariant reads (tree parent, on-tree peers and the
     /// filters they sent); nil for versions without bloom-guided lookups.
     var simLookupView: SimLookupView? { get }
+    /// 0.5: the peers the router itself treats as on-tree (as of its last maintenance tick; the
+    /// lookup view derives them from the stored announcements instead). For `--watch`.
+    var simOnTreePeers: [PublicKey]? { get }
     /// Entries per table, in the order of `simTables`.
     var simTableSizes: [Int] { get }
     /// Table names (the first must be the peer table) and each table's cap (nil: bounded by
@@ -42,6 +45,10 @@ public protocol SimulatedRouter: RoutingLayer {
     /// when no path is known yet the router caches it, looks the destination up and sends it
     /// when the answer arrives.
     mutating func simSend(payload: [UInt8], to dest: PublicKey, now: Double)
+}
+
+extension SimulatedRouter {
+    public var simOnTreePeers: [PublicKey]? { nil }
 }
 
 /// A node's view for 0.5 lookups: a lookup leaving it goes to every on-tree peer whose filter

@@ -107,6 +107,8 @@ public final class Simulator<R: SimulatedRouter> {
     var trafficInFlight = 0
     public var hopLimit: Int32 = 256
     public private(set) var frames = FrameStats()
+    /// `lookupTargetBlooms`, once built.
+    var lookupTargetBloomCache: [UInt64]?
     /// Sees every frame handed to a link (time, sender, receiver, link, frame), for debugging.
     public var frameObserver: ((Double, Int, Int, LinkID, [UInt8]) -> Void)?
 

@@ -46,12 +46,17 @@ struct RhizomeSimCommand: ParsableCommand {
     var hopLimit: Int?
     @Flag(help: "Print every convergence check to stderr.")
     var trace = false
+    @Option(help: ArgumentHelp("Debugging: follow these nodes (comma-separated indices) and print their tree and bloom frames, their views after each phase and the lost pairs to stderr.", valueName: "nodes"))
+    var watch: String?
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func validate() throws {
         guard nodes >= 1 else { throw ValidationError("--nodes must be at least 1") }
         guard (0...1).contains(loss), (0...1).contains(controlLoss) else { throw ValidationError("loss must be in 0…1") }
+        if let watch, watch.split(separator: ",").contains(where: { Int($0.trimmingCharacters(in: .whitespaces)).map { !(0..<nodes).contains($0) } ?? true }) {
+            throw ValidationError("--watch takes node indices below --nodes, comma-separated")
+        }
         guard minLatency > 0, maxLatency >= minLatency else { throw ValidationError("need 0 < --min-latency ≤ --max-latency") }
     }
 
@@ -76,6 +81,10 @@ struct RhizomeSimCommand: ParsableCommand {
                                   c.wrongRoot, c.wrongRootSeq, c.wrongPredecessor, c.wrongSuccessor, c.wrongLookup)
                 FileHandle.standardError.write(Data(line.utf8))
             }
+        }
+        if let watch {
+            scenario.watch = Watch(nodes: watch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+            scenario.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         }
         let report = scenario.run()
         let wall = Date().timeIntervalSince(started)

@@ -132,3 +132,84 @@ import Testing
         #expect(result.output.contains("\"protocolVersion\" : \"0.5\""))
     }
 }
+
+/// The 0.5 lookup-reachability invariant checks every target, also while converging. (It used to
+/// sample 64 targets while waiting for convergence: a branch that had just moved, whose filters
+/// were still travelling toward the root one hop per tick, passed the wait when none of its
+/// nodes was sampled, and the traffic check then lost the pairs toward it — issue #10 item 7.)
+@Suite struct LookupCheck05Tests {
+    /// One node's lookups toward every target, the slow way: walk to the next tree hop and test
+    /// the filter for each target on its own.
+    static func bruteForceWrong(_ sim: Simulator<Router05>) -> Int {
+        let n = sim.nodeCount
+        let views = (0..<n).map { v in sim.withRouter(v) { $0.simLookupView! } }
+        let labels = sim.adjacency(liveOnly: true).components().labels
+        let parent = views.map { sim.keyIndex[$0.parent] ?? -1 }
+        func rootAndPath(_ v: Int) -> [Int]? {  // v, its parent, … the root; nil on a cycle
+            var path = [v], seen: Set<Int> = [v]
+            var here = v
+            while parent[here] != here {
+                here = parent[here]
+                guard here >= 0, seen.insert(here).inserted else { return nil }
+                path.append(here)
+            }
+            return path
+        }
+        let paths = (0..<n).map(rootAndPath)
+        var wrong = 0
+        for v in 0..<n {
+            var ok = paths[v] != nil
+            for t in 0..<n where ok && t != v && labels[t] == labels[v] {
+                guard let pv = paths[v], let pt = paths[t], pv.last == pt.last else { ok = false; break }
+                // Next hop: the child toward t if t is below v, else our parent.
+                let next = pt.firstIndex(of: v).map { pt[$0 - 1] } ?? pv[1]
+                let xform = KeyTransform05.subnetKey(sim.keys[t])
+                ok = views[v].sendsLookup(to: sim.keys[next], xform: xform) && views[next].isOnTree(sim.keys[v])
+            }
+            if !ok { wrong += 1 }
+        }
+        return wrong
+    }
+
+    /// The fast check and the per-target walk agree at every step of a convergence (and of a
+    /// flap), including while many lookups still fail.
+    @Test func exactCheckMatchesPerTargetWalk() throws {
+        let topology = Topology.make(.random, nodes: 60, averageDegree: 3, seed: 5)
+        let sim = Simulator<Router05>(topology: topology, seed: 5)
+        sim.startAllLinks()
+        var sawFailures = false, sawPass = false
+        for step in 0..<60 {
+            if step == 40 { for e in 0..<6 { sim.edgeDown(e) } }
+            if step == 44 { for e in 0..<6 { sim.edgeUp(e) } }
+            sim.run(until: sim.now + 0.5)
+            let state = sim.checkState()
+            guard state.rootOK else { continue }
+            #expect(state.lookupTargets == sim.nodeCount)
+            #expect(state.wrongLookup == Self.bruteForceWrong(sim), "t=\(sim.now)")
+            if state.wrongLookup > 0 { sawFailures = true } else { sawPass = true }
+        }
+        #expect(sawFailures && sawPass)
+    }
+
+    /// A filter that lacks one leaf's key fails the check the convergence wait runs, whichever
+    /// leaf it is (here one the old 64-target sample skipped).
+    @Test func missingLeafInFilterIsCaught() throws {
+        let topology = Topology.make(.random, nodes: 200, averageDegree: 3, seed: 42)
+        let sim = Simulator<Router05>(topology: topology, seed: 42)
+        sim.startAllLinks()
+        #expect(sim.converge(stableWindow: 2, maxWait: 120).converged)
+        let n = sim.nodeCount
+        let oldSample = Set(stride(from: 0, to: n, by: n / 64).prefix(64).map { sim.keyOrder[$0] })
+        let parents = (0..<n).map { v in sim.keyIndex[sim.withRouter(v) { $0.parentKey! }]! }
+        let hasChild = Set((0..<n).filter { parents[$0] != $0 }.map { parents[$0] })
+        let leaf = try #require((0..<n).first { parents[$0] != $0 && !hasChild.contains($0) && !oldSample.contains($0) })
+        let p = parents[leaf]
+        let edge = try #require(topology.edges.firstIndex { $0 == (p, leaf) || $0 == (leaf, p) })
+        // The leaf's parent is told, over their link, that the leaf's filter is empty.
+        sim.withRouter(p) { $0.receive(frame: BloomFilter05.empty.frame, from: sim.edgeLink[edge], now: sim.now) }
+        let state = sim.checkState()
+        #expect(!state.converged)
+        #expect(state.wrongLookup == 1)
+        #expect(state.examples.first == "node \(p): a lookup for node \(leaf) does not reach node \(leaf)")
+    }
+}

@@ -86,6 +86,10 @@ extension Router05 {
         peers.map { ($0.key, $0.bloomSend, $0.bloomRecv) }
     }
 
+    /// Peer keys currently on the tree (our parent, and peers whose announcement names us), as of
+    /// the last maintenance tick: the peers lookups go to and are taken from.
+    public var onTreePeerKeys: [PublicKey] { peers.filter(\.onTree).map(\.key) }
+
     /// Entries held in each table (for bounds checks and observability).
     public var tableSizes: (infos: Int, paths: Int, rumors: Int, pending: Int) {
         (infos.count, paths.count, rumors.count, pendingInfos.count)
