@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOEmbedded
 import NIOPosix
 import Testing
 import RhizomeCore
 import RhizomeCrypto
-@testable import RhizomeNode
+@preconcurrency @testable import RhizomeNode
 
 /// The NIO side of quic:// links, driven by a plaintext stand-in engine over loopback UDP: two
 /// link managers link through `QuicSocket` and `QuicStreamChannel` and run the usual 0.5
