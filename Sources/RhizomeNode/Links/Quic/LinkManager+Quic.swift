@@ -24,6 +24,10 @@ extension LinkManager {
                 _ = self.setUpInbound(channel, listener: uri, interface: interface)
             }
             self?.listeners.append(udp)
+            socket.onRebind = { [weak self] old, new in
+                guard let self, let i = self.listeners.firstIndex(where: { $0 === old }) else { return }
+                self.listeners[i] = new
+            }
             self?.log.info("QUIC listener started on \(udp.localAddress.map(Self.describe) ?? "?")")
             return udp
         }.flatMapErrorThrowing { [weak self] error in

@@ -18,12 +18,15 @@ final class QuicSocket: QuicStreamChannel.Carrier {
     private(set) var udp: Channel?
     private var channels: [Int: QuicStreamChannel] = [:]
     private var dials: [Int: (promise: EventLoopPromise<Channel>, timeout: Scheduled<Void>)] = [:]
+    /// Called with the old and the new UDP channel when the socket had to be bound again.
+    var onRebind: ((Channel, Channel) -> Void)?
     /// Listener: called for each accepted connection's stream channel, before it is activated.
     var onInbound: ((QuicStreamChannel) -> Void)?
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var serviceScheduled = false
-    private var closed = false
+    /// Set once the socket is being closed for good (not by a send error).
+    fileprivate var closed = false
 
     /// Datagrams per `recvmmsg`, and the receive buffer they share (2 KiB each: QUIC datagrams
     /// stay under the path MTU; a larger one arrives truncated and the engine drops it).
@@ -39,35 +42,50 @@ final class QuicSocket: QuicStreamChannel.Carrier {
     /// Binds a UDP socket on `local` (port 0 picks one) and makes its engine there.
     static func bind(on eventLoop: EventLoop, local: SocketAddress, acceptsInbound: Bool,
                      makeEngine: @escaping QuicEngineFactory) -> EventLoopFuture<QuicSocket> {
-        let holder = Holder()
-        return DatagramBootstrap(group: eventLoop)
+        let handler = DatagramHandler()
+        return openUDP(on: eventLoop, local: local, handler: handler).flatMapThrowing { channel in
+            do {
+                let engine = try makeEngine(channel.localAddress ?? local, acceptsInbound)
+                let socket = QuicSocket(eventLoop: eventLoop, engine: engine, acceptsInbound: acceptsInbound)
+                socket.attach(channel, handler: handler)
+                return socket
+            } catch {
+                channel.close(promise: nil)
+                throw error
+            }
+        }
+    }
+
+    private static func openUDP(on eventLoop: EventLoop, local: SocketAddress, handler: DatagramHandler) -> EventLoopFuture<Channel> {
+        DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * datagramBufferSize))
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let handler = DatagramHandler()
-                    holder.handler = handler
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
             .bind(to: local)
-            .flatMapThrowing { channel in
-                do {
-                    let engine = try makeEngine(channel.localAddress ?? local, acceptsInbound)
-                    let socket = QuicSocket(eventLoop: eventLoop, engine: engine, acceptsInbound: acceptsInbound)
-                    socket.udp = channel
-                    holder.handler?.socket = socket
-                    channel.closeFuture.whenComplete { _ in socket.udpClosed() }
-                    return socket
-                } catch {
-                    channel.close(promise: nil)
-                    throw error
-                }
-            }
     }
 
-    private final class Holder { var handler: DatagramHandler? }
+    private func attach(_ channel: Channel, handler: DatagramHandler) {
+        if let old = udp ?? previous { onRebind?(old, channel) }
+        previous = nil
+        udp = channel
+        bound = channel.localAddress
+        handler.socket = self
+        channel.closeFuture.whenComplete { [self] _ in udpClosed(channel) }
+    }
+
+    /// Where the socket is bound, to bind again there if the kernel fails it.
+    private var bound: SocketAddress?
+    private var rebinds = 0
+    /// The channel that failed, while a new one is being bound.
+    private var previous: Channel?
+    /// NIO closes a UDP channel on a send error other than EHOSTUNREACH or EMSGSIZE (ENETUNREACH
+    /// while an interface is down, say). QUIC rides out such gaps, so the socket is bound again
+    /// on the same address and port, with the engine and its connections kept; after this many
+    /// failed binds in a row it gives up and closes its connections.
+    static let maxRebinds = 30
 
     var localAddress: SocketAddress? { udp?.localAddress }
 
@@ -98,6 +116,7 @@ final class QuicSocket: QuicStreamChannel.Carrier {
         guard let udp else { return eventLoop.makeSucceededVoidFuture() }
         for connection in Array(channels.keys) + Array(dials.keys) { engine.close(connection, reason: "", now: .now()) }
         transmit()
+        closed = true
         return udp.close().recover { _ in }
     }
 
@@ -236,7 +255,36 @@ final class QuicSocket: QuicStreamChannel.Carrier {
         udp.close(promise: nil)
     }
 
-    fileprivate func udpClosed() {
+    fileprivate func udpClosed(_ channel: Channel) {
+        guard udp === channel else { return }
+        udp = nil
+        previous = channel
+        closed ? shutDown() : rebind()
+    }
+
+    private func rebind() {
+        guard !closed, let bound, rebinds < Self.maxRebinds else { return shutDown() }
+        rebinds += 1
+        let handler = DatagramHandler()
+        eventLoop.scheduleTask(in: rebinds == 1 ? .zero : .milliseconds(500)) { [self] in
+            guard !closed else { return shutDown() }
+            Self.openUDP(on: eventLoop, local: bound, handler: handler).whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    guard !closed else { channel.close(promise: nil); return }
+                    attach(channel, handler: handler)
+                    service()
+                    // The count starts again once a socket has lived a while.
+                    eventLoop.scheduleTask(in: .seconds(5)) { [weak self] in if self?.udp === channel { self?.rebinds = 0 } }
+                case .failure:
+                    rebind()
+                }
+            }
+        }
+    }
+
+    /// Fails pending dials and ends every connection's channel.
+    private func shutDown() {
         closed = true
         timer?.cancel()
         timer = nil
@@ -250,9 +298,12 @@ final class QuicSocket: QuicStreamChannel.Carrier {
         for channel in open { channel.connectionClosed(reason: "") }
     }
 
-    /// The UDP pipeline's only handler: datagrams into the engine, one pass per read batch.
-    fileprivate final class DatagramHandler: ChannelInboundHandler {
+    /// The UDP pipeline's only handler: datagrams into the engine, one pass per read batch. A
+    /// close asked for through the pipeline (the link manager stopping a listener) is final; NIO
+    /// closing the socket itself on a send error is not (see `maxRebinds`).
+    fileprivate final class DatagramHandler: ChannelDuplexHandler {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundIn = AddressedEnvelope<ByteBuffer>
         var socket: QuicSocket?
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -267,8 +318,13 @@ final class QuicSocket: QuicStreamChannel.Carrier {
             if context.channel.isWritable { socket?.service() }
         }
 
-        /// A failed send (ICMP unreachable reported on the socket, say) is not fatal to QUIC.
+        /// A failed send (EHOSTUNREACH, an oversized datagram) is not fatal to QUIC.
         func errorCaught(context: ChannelHandlerContext, error: Error) {}
+
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            socket?.closed = true
+            context.close(mode: mode, promise: promise)
+        }
 
         func channelInactive(context: ChannelHandlerContext) {
             socket = nil
