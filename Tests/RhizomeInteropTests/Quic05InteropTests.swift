@@ -30,6 +30,13 @@ enum Quic05 {
         return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// A counter of the namespace's UDP6 statistics (`Udp6InDatagrams`, `Udp6RcvbufErrors`).
+    static func udp6Counter(_ lab: NetworkLab, _ host: NetworkLab.Host, _ name: String) -> Int? {
+        guard let text = try? lab.run(host, "/bin/cat", ["/proc/net/snmp6"]).stdout,
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "\t") }) else { return nil }
+        return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).last ?? "")
+    }
+
     /// VmRSS of a process, in KiB.
     static func rssKiB(_ pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
@@ -176,6 +183,22 @@ struct Quic05InteropTests {
         #expect(((ours?["bytes_sent"] as? Int) ?? 0) > 100_000 && ((ours?["bytes_recvd"] as? Int) ?? 0) > 100_000,
                 "rhizome's getPeers counts the link's bytes: \(String(describing: ours))")
         #expect(((ours?["uptime"] as? Double) ?? 0) > 1, "uptime: \(String(describing: ours))")
+        // While traffic flows, rhizomectl's table shows the quic link with its rates.
+        let server = try lab.start(ygg.host, "iperf3", ["-s", "-1", "-B", ygg.address], name: "iperf-rates")
+        defer { lab.stop(server) }
+        Thread.sleep(forTimeInterval: 0.5)
+        let client = try lab.start(rz.host, "iperf3", ["-c", ygg.address, "-t", "5"], name: "iperf-rates-client")
+        defer { lab.stop(client) }
+        Thread.sleep(forTimeInterval: 3)
+        let ctl = Subprocess.binDirectory.appendingPathComponent("rhizomectl").path
+        let table = try Subprocess.run(ctl, ["-endpoint", "unix://\(rz.adminSocket)", "getPeers"], timeout: 15)
+        let json = try Subprocess.run(ctl, ["-json", "-endpoint", "unix://\(rz.adminSocket)", "getPeers"], timeout: 15)
+        print("rhizomectl getPeers during iperf3:\n\(table.stdout)")
+        let row = table.stdout.split(separator: "\n").first { $0.contains("quic://") } ?? ""
+        #expect(table.status == 0 && row.contains("Up"), "rhizomectl getPeers: \(table.stdout)\(table.stderr)")
+        let peers = ((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [String: Any])?["peers"] as? [[String: Any]] ?? []
+        let live = peers.first { $0["key"] as? String == ygg.publicKey }
+        #expect(((live?["rate_sent"] as? Int) ?? 0) > 100_000, "rate_sent while sending: \(String(describing: live))")
     }
 
     /// The same between two yggdrasil 0.5.12 nodes: proves the lab, and gives the figure to
@@ -253,6 +276,7 @@ struct Quic05InteropTests {
         let listenerAddress = try lab.interfaceAddress(l)
         try Quic05.flooder.write(toFile: lab.directory + "/flood.py", atomically: true, encoding: .utf8)
         let before = Quic05.cpuSeconds(pid)
+        let (inBefore, droppedBefore) = (Quic05.udp6Counter(lab, l.host, "Udp6InDatagrams"), Quic05.udp6Counter(lab, l.host, "Udp6RcvbufErrors"))
         let started = Date()
         // Two senders of 25,000 a second each: one Python loop may not keep 50,000 on a busy machine.
         let senders = try (0..<2).map { i in
@@ -263,7 +287,11 @@ struct Quic05InteropTests {
         let after = Quic05.cpuSeconds(pid)
         let sent = (0..<2).compactMap { i in lab.logText("flood\(i)").split(separator: " ").dropFirst().first.flatMap { Int($0) } }.reduce(0, +)
         let cores = ((after ?? 0) - (before ?? 0)) / elapsed
-        print("quic flood: \(sent) datagrams in \(String(format: "%.1f", elapsed)) s; listener used \(String(format: "%.2f", cores)) cores")
+        let delivered = (Quic05.udp6Counter(lab, l.host, "Udp6InDatagrams") ?? 0) - (inBefore ?? 0)
+        let overflowed = (Quic05.udp6Counter(lab, l.host, "Udp6RcvbufErrors") ?? 0) - (droppedBefore ?? 0)
+        print("quic flood: \(sent) datagrams in \(String(format: "%.1f", elapsed)) s; \(delivered) read by the listener, \(overflowed) dropped by the kernel (receive buffer full); listener used \(String(format: "%.2f", cores)) cores")
+        // The node read the flood (not the kernel dropping it all for a stalled node).
+        #expect(delivered >= sent / 2, "the listener read \(delivered) of \(sent)")
         #expect(sent >= 400_000, "the flood was sent: \(sent)")
         #expect(before != nil && after != nil && cores < 0.5, "listener CPU during the flood: \(cores) cores")
         #expect(l.isRunning && d.isRunning)

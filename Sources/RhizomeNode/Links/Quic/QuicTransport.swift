@@ -32,6 +32,10 @@ final class QuicSocket: QuicStreamChannel.Carrier {
     /// stay under the path MTU; a larger one arrives truncated and the engine drops it).
     static let vectorReadCount = 32
     static let datagramBufferSize = 2048
+    /// Kernel receive buffer asked for (capped by net.core.rmem_max): bursts at line rate, or a
+    /// flood, wait in the kernel for the next read instead of being dropped there. quic-go asks
+    /// for 7 MB.
+    static let receiveBufferSize = 4 << 20
 
     private init(eventLoop: EventLoop, engine: QuicEngine, acceptsInbound: Bool) {
         self.eventLoop = eventLoop
@@ -59,6 +63,7 @@ final class QuicSocket: QuicStreamChannel.Carrier {
     private static func openUDP(on eventLoop: EventLoop, local: SocketAddress, handler: DatagramHandler) -> EventLoopFuture<Channel> {
         DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
             .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * datagramBufferSize))
             .channelInitializer { channel in
