@@ -113,6 +113,8 @@ final class QuicEndpoint {
     }
 
     let limits: Limits
+    /// Kept so the GnuTLS credentials outlive every connection that uses them.
+    private let identity: QuicIdentity
     private let credentials: OpaquePointer
     private let local: SocketAddress
     private var localStorage = sockaddr_storage()
@@ -135,6 +137,7 @@ final class QuicEndpoint {
 
     /// Throws when ngtcp2 or GnuTLS cannot be loaded, or the identity is unusable.
     init(identity: QuicIdentity, local: SocketAddress, acceptsInbound: Bool, limits: Limits = .init()) throws {
+        self.identity = identity
         credentials = try identity.credentials.resolve()
         self.local = local
         self.acceptsInbound = acceptsInbound
