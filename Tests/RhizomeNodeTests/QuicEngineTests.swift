@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 import RhizomeCore
 import RhizomeCrypto
+import RhizomeIPv6
 @testable import RhizomeNode
 #if canImport(Glibc)
 import Glibc
@@ -277,14 +278,14 @@ import Glibc
         let start = NIODeadline.now()
         let deadline = start + .seconds(120)
         while received < total, NIODeadline.now() < deadline {
-            p.now = NIODeadline.now()
+            p.now = max(p.now, NIODeadline.now())
             while sent < total, p.client.send(chunk, on: c) { sent += chunk.readableBytes }
             p.round()
             received += p.serverData.count
             p.serverData.removeAll(keepingCapacity: true)
-            if let next = [p.client.nextTimeout, p.server.nextTimeout].compactMap({ $0 }).min(), next <= NIODeadline.now() {
-                p.client.handleTimeout(now: NIODeadline.now())
-                p.server.handleTimeout(now: NIODeadline.now())
+            if let next = [p.client.nextTimeout, p.server.nextTimeout].compactMap({ $0 }).min(), next <= p.now {
+                p.client.handleTimeout(now: p.now)
+                p.server.handleTimeout(now: p.now)
             }
         }
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
@@ -296,7 +297,8 @@ import Glibc
 
     static let binary = "/opt/yggdrasil-0.5.12/usr/sbin/yggdrasil"
 
-    static func startYggdrasil(keys: SigningKeyPair, listen: [String], peers: [String]) throws -> Process {
+    /// Starts yggdrasil 0.5.12 (no TUN, no admin socket) logging to `log`.
+    static func startYggdrasil(keys: SigningKeyPair, listen: [String], peers: [String], log: String) throws -> Process {
         let config: [String: Any] = [
             "PrivateKey": keys.privateKeyHex, "Peers": peers, "InterfacePeers": [String: [String]](),
             "Listen": listen, "AdminListen": "none",
@@ -308,8 +310,10 @@ import Glibc
         process.arguments = ["-useconf", "-logto", "stdout", "-loglevel", "debug"]
         let input = Pipe()
         process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = logHandle
+        process.standardError = logHandle
         try process.run()
         input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: config))
         try input.fileHandleForWriting.close()
@@ -415,8 +419,12 @@ import Glibc
     func dialsYggdrasil0512QuicListener() throws {
         let theirs = SigningKeyPair.generate(), ours = SigningKeyPair.generate()
         let port = Self.freeUDPPort()
-        let process = try Self.startYggdrasil(keys: theirs, listen: ["quic://127.0.0.1:\(port)"], peers: [])
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        let log = NSTemporaryDirectory() + "rhizome-quic-\(getpid())-\(port).log"
+        let process = try Self.startYggdrasil(keys: theirs, listen: ["quic://127.0.0.1:\(port)"], peers: [], log: log)
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+            try? FileManager.default.removeItem(atPath: log)
+        }
         let driver = try UDPDriver(acceptsInbound: false, keys: ours)
         let remote = try SocketAddress(ipAddress: "127.0.0.1", port: port)
         // The listener needs a moment to start: redial until connected, within 15 s.
@@ -441,6 +449,7 @@ import Glibc
         }
         #expect(driver.closedReason() == nil, "\(driver.closedReason() ?? "")")
         #expect(driver.endpoint.connectionCount == 1)
+        Self.expectConnectedLine(log: log, key: ours.publicKey)
         driver.endpoint.close(h, reason: "done", now: .now())
         #expect(driver.run(seconds: 2) { driver.closedReason() != nil })
     }
@@ -449,8 +458,12 @@ import Glibc
     func acceptsYggdrasil0512QuicDial() throws {
         let theirs = SigningKeyPair.generate(), ours = SigningKeyPair.generate()
         let driver = try UDPDriver(acceptsInbound: true, keys: ours)
-        let process = try Self.startYggdrasil(keys: theirs, listen: [], peers: ["quic://127.0.0.1:\(driver.port)"])
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        let log = NSTemporaryDirectory() + "rhizome-quic-\(getpid())-\(driver.port).log"
+        let process = try Self.startYggdrasil(keys: theirs, listen: [], peers: ["quic://127.0.0.1:\(driver.port)"], log: log)
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+            try? FileManager.default.removeItem(atPath: log)
+        }
         #expect(driver.run(seconds: 15) { driver.events.contains { if case .accepted = $0 { true } else { false } } })
         var handle: QuicEndpoint.Handle?
         for case .accepted(let h, let remote) in driver.events {
@@ -468,5 +481,16 @@ import Glibc
         }
         #expect(driver.closedReason() == nil, "\(driver.closedReason() ?? "")")
         #expect(driver.endpoint.connectionCount == 1)
+        Self.expectConnectedLine(log: log, key: ours.publicKey)
+    }
+
+    /// yggdrasil logged the link up with our key, and no disconnect.
+    static func expectConnectedLine(log: String, key: PublicKey) {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n")
+        print(lines.filter { $0.contains("onnect") }.joined(separator: "\n"))
+        let address = Address(key: key).description
+        #expect(lines.contains { $0.contains("Connected ") && $0.contains(address + "@127.0.0.1") }, "\(address) \(text)")
+        #expect(!lines.contains { $0.contains("Disconnected") }, "\(text)")
     }
 }

@@ -132,6 +132,8 @@ final class QuicEndpoint {
     private let output: UnsafeMutableRawBufferPointer
     private let allocator = ByteBufferAllocator()
     private(set) var droppedDatagrams = 0
+    /// The latest time seen: ngtcp2 asserts that time never goes backwards, so it never does here.
+    private var lastTimestamp: UInt64 = 0
 
     var connectionCount: Int { connections.count }
 
@@ -172,7 +174,7 @@ final class QuicEndpoint {
             withLocal { localSA, localLen in
                 remote.withSockAddr { sa, len in
                     rzq_conn_client_new(credentials, &config, prefixBytes, localSA, localLen, sa, socklen_t(len),
-                                        UInt64(now.uptimeNanoseconds), &error, error.count)
+                                        stamp(now), &error, error.count)
                 }
             }
         }
@@ -258,7 +260,7 @@ final class QuicEndpoint {
             withLocal { localSA, localLen in
                 remote.withSockAddr { sa, len in
                     rzq_conn_server_new(credentials, &config, prefixBytes, base, datagram.count, localSA, localLen,
-                                        sa, socklen_t(len), UInt64(now.uptimeNanoseconds), &error, error.count)
+                                        sa, socklen_t(len), stamp(now), &error, error.count)
                 }
             }
         }
@@ -279,7 +281,7 @@ final class QuicEndpoint {
         if remote != connection.remote { connection.setRemote(remote) }
         _ = remote.withSockAddr { sa, len in
             rzq_conn_read(connection.raw, datagram.baseAddress?.assumingMemoryBound(to: UInt8.self), datagram.count,
-                          sa, socklen_t(len), UInt64(now.uptimeNanoseconds))
+                          sa, socklen_t(len), stamp(now))
         }
         settle(connection)
         queueTransmit(connection)
@@ -295,7 +297,7 @@ final class QuicEndpoint {
     /// Datagrams ready to send now. `emit` gets a payload (valid only during the call), its
     /// destination, and the GSO segment size (always the payload size: one packet per datagram).
     func pollTransmit(now: NIODeadline, _ emit: (UnsafeRawBufferPointer, SocketAddress, Int) -> Void) {
-        let ts = UInt64(now.uptimeNanoseconds)
+        let ts = stamp(now)
         var index = 0
         while index < transmitQueue.count {
             let connection = transmitQueue[index]
@@ -334,7 +336,7 @@ final class QuicEndpoint {
 
     /// Runs the timers that are due: loss recovery, keep-alive, idle and handshake timeouts.
     func handleTimeout(now: NIODeadline) {
-        let ts = UInt64(now.uptimeNanoseconds)
+        let ts = stamp(now)
         for connection in Array(connections.values) {
             if rzq_conn_expiry(connection.raw) <= ts {
                 _ = rzq_conn_handle_expiry(connection.raw, ts)
@@ -421,6 +423,11 @@ final class QuicEndpoint {
         connections[handle] = connection
         byPrefix[prefix] = connection
         return connection
+    }
+
+    private func stamp(_ now: NIODeadline) -> UInt64 {
+        lastTimestamp = max(lastTimestamp, UInt64(now.uptimeNanoseconds))
+        return lastTimestamp
     }
 
     private func queueTransmit(_ connection: Connection) {
