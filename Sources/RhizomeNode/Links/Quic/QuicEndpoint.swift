@@ -89,6 +89,9 @@ final class QuicEndpoint {
         var handshakingAddress: String?
         var announced = false
         var wasFull = false
+        /// Received bytes not yet handed out, and whether a `.data` for them is queued.
+        var inbound = ByteBuffer()
+        var dataQueued = false
         var queuedForTransmit = false
 
         init(handle: Handle, raw: OpaquePointer, isServer: Bool, prefix: UInt64, remote: SocketAddress, now: NIODeadline) {
@@ -127,10 +130,15 @@ final class QuicEndpoint {
     private var handshaking = 0
     private var handshakingByAddress: [String: Int] = [:]
     private var transmitQueue: [Connection] = []
-    private var events = CircularBuffer<Event>()
+    /// Events in order; received bytes stay in their connection's buffer until polled, so one
+    /// `.data` carries everything that arrived since the last poll.
+    private enum Queued {
+        case event(Event)
+        case data(Connection)
+    }
+    private var events = CircularBuffer<Queued>()
     private var nextHandle = 0
     private let output: UnsafeMutableRawBufferPointer
-    private let allocator = ByteBufferAllocator()
     private(set) var droppedDatagrams = 0
     /// The latest time seen: ngtcp2 asserts that time never goes backwards, so it never does here.
     private var lastTimestamp: UInt64 = 0
@@ -278,9 +286,10 @@ final class QuicEndpoint {
     }
 
     private func deliver(_ datagram: UnsafeRawBufferPointer, to connection: Connection, from remote: SocketAddress, now: NIODeadline) {
-        if remote != connection.remote { connection.setRemote(remote) }
         _ = remote.withSockAddr { sa, len in
-            rzq_conn_read(connection.raw, datagram.baseAddress?.assumingMemoryBound(to: UInt8.self), datagram.count,
+            var cached = connection.remoteStorage
+            if len != Int(connection.remoteLength) || memcmp(sa, &cached, len) != 0 { connection.setRemote(remote) }
+            return rzq_conn_read(connection.raw, datagram.baseAddress?.assumingMemoryBound(to: UInt8.self), datagram.count,
                           sa, socklen_t(len), stamp(now))
         }
         settle(connection)
@@ -291,7 +300,17 @@ final class QuicEndpoint {
 
     /// The next event, if any.
     func pollEvent() -> Event? {
-        events.popFirst()
+        switch events.popFirst() {
+        case .event(let event)?:
+            return event
+        case .data(let connection)?:
+            connection.dataQueued = false
+            let bytes = connection.inbound
+            connection.inbound = ByteBuffer()
+            return .data(connection.handle, bytes)
+        case nil:
+            return nil
+        }
     }
 
     /// Datagrams ready to send now. `emit` gets a payload (valid only during the call), its
@@ -363,29 +382,24 @@ final class QuicEndpoint {
                 byInitialDCID.removeValue(forKey: key)
                 connection.initialDCID = nil
             }
-            events.append(connection.isServer ? .accepted(connection.handle, remote: connection.remote)
-                                              : .connected(connection.handle, remote: connection.remote))
+            events.append(.event(connection.isServer ? .accepted(connection.handle, remote: connection.remote)
+                                                     : .connected(connection.handle, remote: connection.remote)))
         }
         if connection.announced {
             var bytes: UnsafePointer<UInt8>?
             let count = rzq_conn_received(connection.raw, &bytes)
             if count > 0, let bytes {
-                let chunk = UnsafeRawBufferPointer(start: bytes, count: count)
-                if case .data(let h, var buffer)? = events.last, h == connection.handle {
-                    events.removeLast()
-                    buffer.writeBytes(chunk)
-                    events.append(.data(h, buffer))
-                } else {
-                    var buffer = allocator.buffer(capacity: count)
-                    buffer.writeBytes(chunk)
-                    events.append(.data(connection.handle, buffer))
+                connection.inbound.writeBytes(UnsafeRawBufferPointer(start: bytes, count: count))
+                if !connection.dataQueued {
+                    connection.dataQueued = true
+                    events.append(.data(connection))
                 }
                 rzq_conn_consume(connection.raw)
             }
             if connection.wasFull, Int(rzq_conn_buffered(connection.raw)) < limits.lowWaterMark,
                state & (RZQ_CLOSE_PENDING | RZQ_DEAD) == 0 {
                 connection.wasFull = false
-                events.append(.writable(connection.handle))
+                events.append(.event(.writable(connection.handle)))
             }
         }
         if state & RZQ_PEER_FIN != 0, state & (RZQ_CLOSE_PENDING | RZQ_DEAD) == 0 {
@@ -403,7 +417,7 @@ final class QuicEndpoint {
         // An inbound connection the caller never saw ends silently; every other one reports.
         if connection.announced || !connection.isServer {
             let reason = String(cString: rzq_conn_reason(connection.raw))
-            events.append(.closed(connection.handle, reason: reason.isEmpty ? "closed" : reason))
+            events.append(.event(.closed(connection.handle, reason: reason.isEmpty ? "closed" : reason)))
         }
         rzq_conn_free(connection.raw)
     }
