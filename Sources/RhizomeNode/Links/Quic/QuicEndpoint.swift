@@ -21,6 +21,9 @@ import Glibc
 final class QuicEndpoint {
     struct Handle: Hashable { let id: Int }
 
+    /// Why `connect` could not start a connection.
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
     enum Event {
         /// Client: the handshake is done and stream 0 is open.
         case connected(Handle, remote: SocketAddress)
@@ -174,7 +177,7 @@ final class QuicEndpoint {
     /// Starts a client connection; `.connected` or `.closed` follows.
     func connect(to remote: SocketAddress, now: NIODeadline) throws -> Handle {
         guard connections.count < limits.maxConnections else {
-            throw QuicLibrary.Unavailable(detail: "too many quic connections (\(limits.maxConnections))")
+            throw Failure(description: "too many quic connections (\(limits.maxConnections))")
         }
         let prefix = freshPrefix()
         var error = [CChar](repeating: 0, count: 256)
@@ -186,7 +189,7 @@ final class QuicEndpoint {
                 }
             }
         }
-        guard let raw else { throw QuicLibrary.Unavailable(detail: String(cString: error)) }
+        guard let raw else { throw Failure(description: "quic connect failed: " + String(cString: error)) }
         let connection = add(raw: raw, isServer: false, prefix: prefix, remote: remote, now: now)
         queueTransmit(connection)
         return connection.handle
@@ -378,10 +381,8 @@ final class QuicEndpoint {
            state & (RZQ_CLOSE_PENDING | RZQ_DEAD) == 0 {
             connection.announced = true
             releaseHandshakeSlot(connection)
-            if let key = connection.initialDCID {
-                byInitialDCID.removeValue(forKey: key)
-                connection.initialDCID = nil
-            }
+            // The client's original DCID stays mapped until the connection goes, so a late
+            // retransmitted Initial reaches it (and is discarded there) instead of opening another.
             events.append(.event(connection.isServer ? .accepted(connection.handle, remote: connection.remote)
                                                      : .connected(connection.handle, remote: connection.remote)))
         }
