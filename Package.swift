@@ -33,7 +33,7 @@ let package = Package(
         ),
         .target(name: "CTun"),
         // ngtcp2 + GnuTLS glue for quic:// links; the libraries are dlopen'ed on first use.
-        .target(name: "CQuic", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CQuic", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "RhizomeCrypto", dependencies: ["CSodium"], swiftSettings: optimised),
         .target(name: "RhizomeCore", dependencies: ["RhizomeCrypto"], swiftSettings: optimised),
         .target(name: "RhizomeIPv6", dependencies: ["RhizomeCrypto", "RhizomeCore"], swiftSettings: optimised),

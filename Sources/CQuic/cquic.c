@@ -39,7 +39,7 @@
     X(ngtcp2_conn_get_ccerr, 0)                           \
     X(ngtcp2_conn_get_tls_alert, 0)                       \
     X(ngtcp2_conn_get_handshake_completed, 0)             \
-    X(ngtcp2_conn_get_path_max_tx_udp_payload_size, 0)    \
+    X(ngtcp2_conn_get_max_tx_udp_payload_size, 0)         \
     X(ngtcp2_ccerr_default, 0)                            \
     X(ngtcp2_ccerr_set_application_error, 0)              \
     X(ngtcp2_ccerr_set_liberr, 0)                         \
@@ -102,7 +102,7 @@ RZQ_CALLBACKS(RZQ_DECLARE_CB)
 #define ngtcp2_conn_get_ccerr (*p_ngtcp2_conn_get_ccerr)
 #define ngtcp2_conn_get_tls_alert (*p_ngtcp2_conn_get_tls_alert)
 #define ngtcp2_conn_get_handshake_completed (*p_ngtcp2_conn_get_handshake_completed)
-#define ngtcp2_conn_get_path_max_tx_udp_payload_size (*p_ngtcp2_conn_get_path_max_tx_udp_payload_size)
+#define ngtcp2_conn_get_max_tx_udp_payload_size (*p_ngtcp2_conn_get_max_tx_udp_payload_size)
 #define ngtcp2_ccerr_default (*p_ngtcp2_ccerr_default)
 #define ngtcp2_ccerr_set_application_error (*p_ngtcp2_ccerr_set_application_error)
 #define ngtcp2_ccerr_set_liberr (*p_ngtcp2_ccerr_set_liberr)
@@ -213,6 +213,7 @@ struct rzq_conn {
     struct sockaddr_storage remote;
     socklen_t remotelen;
     int64_t stream; /* the link stream, -1 before it exists */
+    uint16_t probes[3]; /* PMTUD sizes, largest first (ngtcp2 may keep a pointer) */
     ngtcp2_ccerr ccerr;
     char reason[256];
     /* send buffer */
@@ -365,9 +366,19 @@ static void fill_callbacks(ngtcp2_callbacks *cb, int server) {
     cb->stream_reset = stream_reset_cb;
 }
 
-static void fill_settings(ngtcp2_settings *s, ngtcp2_transport_params *p, const rzq_config *cfg, uint64_t now,
-                          int server) {
+static void fill_settings(rzq_conn *c, ngtcp2_settings *s, ngtcp2_transport_params *p, const rzq_config *cfg,
+                          uint64_t now, int server) {
     ngtcp2_settings_default(s);
+    /* Path MTU discovery: the configured ceiling first, then common tunnel-sized fallbacks. */
+    size_t nprobes = 0;
+    const uint16_t sizes[3] = {(uint16_t)cfg->max_udp_payload, 1400, 1280};
+    for (int i = 0; i < 3; i++) {
+        if (sizes[i] > 1200 && sizes[i] <= cfg->max_udp_payload && (i == 0 || sizes[i] < sizes[0])) c->probes[nprobes++] = sizes[i];
+    }
+    if (nprobes) {
+        s->pmtud_probes = c->probes;
+        s->pmtud_probeslen = nprobes;
+    }
     s->initial_ts = now;
     s->cc_algo = NGTCP2_CC_ALGO_CUBIC;
     s->max_tx_udp_payload_size = cfg->max_udp_payload;
@@ -450,7 +461,7 @@ rzq_conn *rzq_conn_client_new(rzq_identity *identity, const rzq_config *config, 
     fill_callbacks(&cb, 0);
     ngtcp2_settings settings;
     ngtcp2_transport_params params;
-    fill_settings(&settings, &params, config, now, 0);
+    fill_settings(c, &settings, &params, config, now, 0);
     ngtcp2_path path = conn_path(c);
     int rv = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb, &settings, &params,
                                     NULL, c);
@@ -476,7 +487,7 @@ rzq_conn *rzq_conn_server_new(rzq_identity *identity, const rzq_config *config, 
     fill_callbacks(&cb, 1);
     ngtcp2_settings settings;
     ngtcp2_transport_params params;
-    fill_settings(&settings, &params, config, now, 1);
+    fill_settings(c, &settings, &params, config, now, 1);
     params.original_dcid = hd.dcid;
     params.original_dcid_present = 1;
     ngtcp2_path path = conn_path(c);
@@ -602,7 +613,8 @@ ssize_t rzq_conn_write(rzq_conn *c, uint8_t *buf, size_t cap, size_t max_packets
     ngtcp2_path_storage_zero(&ps);
     ngtcp2_pkt_info pi;
     memset(&pi, 0, sizeof pi);
-    size_t pktmax = ngtcp2_conn_get_path_max_tx_udp_payload_size(c->conn);
+    /* Room for the largest datagram (PMTUD probes need it); ngtcp2 sizes ordinary packets to the path. */
+    size_t pktmax = ngtcp2_conn_get_max_tx_udp_payload_size(c->conn);
     if (pktmax > cap) pktmax = cap;
     if (!(c->state & RZQ_CLOSE_PENDING)) {
         int blocked = 0;

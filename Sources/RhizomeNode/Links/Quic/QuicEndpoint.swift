@@ -21,6 +21,9 @@ import Glibc
 final class QuicEndpoint {
     struct Handle: Hashable { let id: Int }
 
+    /// Why `connect` could not start a connection.
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
     enum Event {
         /// Client: the handshake is done and stream 0 is open.
         case connected(Handle, remote: SocketAddress)
@@ -89,6 +92,9 @@ final class QuicEndpoint {
         var handshakingAddress: String?
         var announced = false
         var wasFull = false
+        /// Received bytes not yet handed out, and whether a `.data` for them is queued.
+        var inbound = ByteBuffer()
+        var dataQueued = false
         var queuedForTransmit = false
 
         init(handle: Handle, raw: OpaquePointer, isServer: Bool, prefix: UInt64, remote: SocketAddress, now: NIODeadline) {
@@ -113,6 +119,8 @@ final class QuicEndpoint {
     }
 
     let limits: Limits
+    /// Kept so the GnuTLS credentials outlive every connection that uses them.
+    private let identity: QuicIdentity
     private let credentials: OpaquePointer
     private let local: SocketAddress
     private var localStorage = sockaddr_storage()
@@ -125,16 +133,24 @@ final class QuicEndpoint {
     private var handshaking = 0
     private var handshakingByAddress: [String: Int] = [:]
     private var transmitQueue: [Connection] = []
-    private var events = CircularBuffer<Event>()
+    /// Events in order; received bytes stay in their connection's buffer until polled, so one
+    /// `.data` carries everything that arrived since the last poll.
+    private enum Queued {
+        case event(Event)
+        case data(Connection)
+    }
+    private var events = CircularBuffer<Queued>()
     private var nextHandle = 0
     private let output: UnsafeMutableRawBufferPointer
-    private let allocator = ByteBufferAllocator()
     private(set) var droppedDatagrams = 0
+    /// The latest time seen: ngtcp2 asserts that time never goes backwards, so it never does here.
+    private var lastTimestamp: UInt64 = 0
 
     var connectionCount: Int { connections.count }
 
     /// Throws when ngtcp2 or GnuTLS cannot be loaded, or the identity is unusable.
     init(identity: QuicIdentity, local: SocketAddress, acceptsInbound: Bool, limits: Limits = .init()) throws {
+        self.identity = identity
         credentials = try identity.credentials.resolve()
         self.local = local
         self.acceptsInbound = acceptsInbound
@@ -161,7 +177,7 @@ final class QuicEndpoint {
     /// Starts a client connection; `.connected` or `.closed` follows.
     func connect(to remote: SocketAddress, now: NIODeadline) throws -> Handle {
         guard connections.count < limits.maxConnections else {
-            throw QuicLibrary.Unavailable(detail: "too many quic connections (\(limits.maxConnections))")
+            throw Failure(description: "too many quic connections (\(limits.maxConnections))")
         }
         let prefix = freshPrefix()
         var error = [CChar](repeating: 0, count: 256)
@@ -169,11 +185,11 @@ final class QuicEndpoint {
             withLocal { localSA, localLen in
                 remote.withSockAddr { sa, len in
                     rzq_conn_client_new(credentials, &config, prefixBytes, localSA, localLen, sa, socklen_t(len),
-                                        UInt64(now.uptimeNanoseconds), &error, error.count)
+                                        stamp(now), &error, error.count)
                 }
             }
         }
-        guard let raw else { throw QuicLibrary.Unavailable(detail: String(cString: error)) }
+        guard let raw else { throw Failure(description: "quic connect failed: " + String(cString: error)) }
         let connection = add(raw: raw, isServer: false, prefix: prefix, remote: remote, now: now)
         queueTransmit(connection)
         return connection.handle
@@ -255,7 +271,7 @@ final class QuicEndpoint {
             withLocal { localSA, localLen in
                 remote.withSockAddr { sa, len in
                     rzq_conn_server_new(credentials, &config, prefixBytes, base, datagram.count, localSA, localLen,
-                                        sa, socklen_t(len), UInt64(now.uptimeNanoseconds), &error, error.count)
+                                        sa, socklen_t(len), stamp(now), &error, error.count)
                 }
             }
         }
@@ -273,10 +289,11 @@ final class QuicEndpoint {
     }
 
     private func deliver(_ datagram: UnsafeRawBufferPointer, to connection: Connection, from remote: SocketAddress, now: NIODeadline) {
-        if remote != connection.remote { connection.setRemote(remote) }
         _ = remote.withSockAddr { sa, len in
-            rzq_conn_read(connection.raw, datagram.baseAddress?.assumingMemoryBound(to: UInt8.self), datagram.count,
-                          sa, socklen_t(len), UInt64(now.uptimeNanoseconds))
+            var cached = connection.remoteStorage
+            if len != Int(connection.remoteLength) || memcmp(sa, &cached, len) != 0 { connection.setRemote(remote) }
+            return rzq_conn_read(connection.raw, datagram.baseAddress?.assumingMemoryBound(to: UInt8.self), datagram.count,
+                          sa, socklen_t(len), stamp(now))
         }
         settle(connection)
         queueTransmit(connection)
@@ -286,13 +303,23 @@ final class QuicEndpoint {
 
     /// The next event, if any.
     func pollEvent() -> Event? {
-        events.popFirst()
+        switch events.popFirst() {
+        case .event(let event)?:
+            return event
+        case .data(let connection)?:
+            connection.dataQueued = false
+            let bytes = connection.inbound
+            connection.inbound = ByteBuffer()
+            return .data(connection.handle, bytes)
+        case nil:
+            return nil
+        }
     }
 
     /// Datagrams ready to send now. `emit` gets a payload (valid only during the call), its
     /// destination, and the GSO segment size (always the payload size: one packet per datagram).
     func pollTransmit(now: NIODeadline, _ emit: (UnsafeRawBufferPointer, SocketAddress, Int) -> Void) {
-        let ts = UInt64(now.uptimeNanoseconds)
+        let ts = stamp(now)
         var index = 0
         while index < transmitQueue.count {
             let connection = transmitQueue[index]
@@ -331,7 +358,7 @@ final class QuicEndpoint {
 
     /// Runs the timers that are due: loss recovery, keep-alive, idle and handshake timeouts.
     func handleTimeout(now: NIODeadline) {
-        let ts = UInt64(now.uptimeNanoseconds)
+        let ts = stamp(now)
         for connection in Array(connections.values) {
             if rzq_conn_expiry(connection.raw) <= ts {
                 _ = rzq_conn_handle_expiry(connection.raw, ts)
@@ -354,33 +381,26 @@ final class QuicEndpoint {
            state & (RZQ_CLOSE_PENDING | RZQ_DEAD) == 0 {
             connection.announced = true
             releaseHandshakeSlot(connection)
-            if let key = connection.initialDCID {
-                byInitialDCID.removeValue(forKey: key)
-                connection.initialDCID = nil
-            }
-            events.append(connection.isServer ? .accepted(connection.handle, remote: connection.remote)
-                                              : .connected(connection.handle, remote: connection.remote))
+            // The client's original DCID stays mapped until the connection goes, so a late
+            // retransmitted Initial reaches it (and is discarded there) instead of opening another.
+            events.append(.event(connection.isServer ? .accepted(connection.handle, remote: connection.remote)
+                                                     : .connected(connection.handle, remote: connection.remote)))
         }
         if connection.announced {
             var bytes: UnsafePointer<UInt8>?
             let count = rzq_conn_received(connection.raw, &bytes)
             if count > 0, let bytes {
-                let chunk = UnsafeRawBufferPointer(start: bytes, count: count)
-                if case .data(let h, var buffer)? = events.last, h == connection.handle {
-                    events.removeLast()
-                    buffer.writeBytes(chunk)
-                    events.append(.data(h, buffer))
-                } else {
-                    var buffer = allocator.buffer(capacity: count)
-                    buffer.writeBytes(chunk)
-                    events.append(.data(connection.handle, buffer))
+                connection.inbound.writeBytes(UnsafeRawBufferPointer(start: bytes, count: count))
+                if !connection.dataQueued {
+                    connection.dataQueued = true
+                    events.append(.data(connection))
                 }
                 rzq_conn_consume(connection.raw)
             }
             if connection.wasFull, Int(rzq_conn_buffered(connection.raw)) < limits.lowWaterMark,
                state & (RZQ_CLOSE_PENDING | RZQ_DEAD) == 0 {
                 connection.wasFull = false
-                events.append(.writable(connection.handle))
+                events.append(.event(.writable(connection.handle)))
             }
         }
         if state & RZQ_PEER_FIN != 0, state & (RZQ_CLOSE_PENDING | RZQ_DEAD) == 0 {
@@ -398,7 +418,7 @@ final class QuicEndpoint {
         // An inbound connection the caller never saw ends silently; every other one reports.
         if connection.announced || !connection.isServer {
             let reason = String(cString: rzq_conn_reason(connection.raw))
-            events.append(.closed(connection.handle, reason: reason.isEmpty ? "closed" : reason))
+            events.append(.event(.closed(connection.handle, reason: reason.isEmpty ? "closed" : reason)))
         }
         rzq_conn_free(connection.raw)
     }
@@ -418,6 +438,11 @@ final class QuicEndpoint {
         connections[handle] = connection
         byPrefix[prefix] = connection
         return connection
+    }
+
+    private func stamp(_ now: NIODeadline) -> UInt64 {
+        lastTimestamp = max(lastTimestamp, UInt64(now.uptimeNanoseconds))
+        return lastTimestamp
     }
 
     private func queueTransmit(_ connection: Connection) {
