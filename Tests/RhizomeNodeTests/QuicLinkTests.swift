@@ -16,7 +16,7 @@ import RhizomeCrypto
     /// Stands in for the QUIC engine: datagrams `[kind][connection id: 8][payload]`, no crypto,
     /// no loss recovery (loopback does not lose). Enough to exercise the shell's driving of an
     /// engine: connect/accept events, stream data both ways, closes, garbage dropped.
-    final class PlainEngine: QuicEngine {
+    final class PlainEngine: QuicConnectionEngine {
         enum Kind: UInt8 { case open = 1, opened, data, close }
         struct Connection {
             var remote: SocketAddress

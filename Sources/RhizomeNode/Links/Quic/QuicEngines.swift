@@ -13,8 +13,8 @@ enum QuicEngines {
         }
     }
 
-    /// `QuicEndpoint` seen through the shell's `QuicEngine`: handles become plain integers.
-    final class EndpointEngine: QuicEngine {
+    /// `QuicEndpoint` seen through the shell's `QuicConnectionEngine`: handles become plain integers.
+    final class EndpointEngine: QuicConnectionEngine {
         let endpoint: QuicEndpoint
         init(_ endpoint: QuicEndpoint) { self.endpoint = endpoint }
 

@@ -1,8 +1,11 @@
 import NIOCore
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// QUIC links on UDP sockets (node-sessions-admin.md §2.10): binds a NIO datagram channel and
-/// drives a sans-IO `QuicEngine` on the node's event loop. A listener is one socket that
+/// drives a sans-IO `QuicConnectionEngine` on the node's event loop. A listener is one socket that
 /// accepts connections; every outbound dial gets its own ephemeral socket, as yggdrasil 0.5.12
 /// does, which closes when its connection ends. Each connection's stream is a
 /// `QuicStreamChannel` the link code runs its usual pipeline on.
@@ -12,7 +15,7 @@ import NIOPosix
 /// and flushed once, then one timer for the engine's next deadline.
 final class QuicSocket: QuicStreamChannel.Carrier {
     let eventLoop: EventLoop
-    let engine: QuicEngine
+    let engine: QuicConnectionEngine
     let acceptsInbound: Bool
     /// The UDP channel; set once bound.
     private(set) var udp: Channel?
@@ -32,12 +35,12 @@ final class QuicSocket: QuicStreamChannel.Carrier {
     /// stay under the path MTU; a larger one arrives truncated and the engine drops it).
     static let vectorReadCount = 32
     static let datagramBufferSize = 2048
-    /// Kernel receive buffer asked for (capped by net.core.rmem_max): bursts at line rate, or a
-    /// flood, wait in the kernel for the next read instead of being dropped there. quic-go asks
-    /// for 7 MB.
+    /// Kernel receive buffer asked for: bursts at line rate, or a flood, wait in the kernel for
+    /// the next read instead of being dropped there. Forced past net.core.rmem_max when the node
+    /// has CAP_NET_ADMIN (it has for its TUN), else capped by it; quic-go does the same for 7 MB.
     static let receiveBufferSize = 4 << 20
 
-    private init(eventLoop: EventLoop, engine: QuicEngine, acceptsInbound: Bool) {
+    private init(eventLoop: EventLoop, engine: QuicConnectionEngine, acceptsInbound: Bool) {
         self.eventLoop = eventLoop
         self.engine = engine
         self.acceptsInbound = acceptsInbound
@@ -70,6 +73,11 @@ final class QuicSocket: QuicStreamChannel.Carrier {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
             .bind(to: local)
+            .flatMap { channel in
+                channel.setOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_RCVBUFFORCE)), value: SocketOptionValue(receiveBufferSize))
+                    .recover { _ in }
+                    .map { channel }
+            }
     }
 
     private func attach(_ channel: Channel, handler: DatagramHandler) {
@@ -116,13 +124,12 @@ final class QuicSocket: QuicStreamChannel.Carrier {
         return promise.futureResult
     }
 
-    /// Closes the socket and every connection on it.
-    func close() -> EventLoopFuture<Void> {
-        guard let udp else { return eventLoop.makeSucceededVoidFuture() }
+    /// The socket is being closed for good: every connection sends its CONNECTION_CLOSE first.
+    fileprivate func closing() {
+        guard !closed else { return }
         for connection in Array(channels.keys) + Array(dials.keys) { engine.close(connection, reason: "", now: .now()) }
         transmit()
         closed = true
-        return udp.close().recover { _ in }
     }
 
     // MARK: Carrier
@@ -327,7 +334,7 @@ final class QuicSocket: QuicStreamChannel.Carrier {
         func errorCaught(context: ChannelHandlerContext, error: Error) {}
 
         func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-            socket?.closed = true
+            socket?.closing()
             context.close(mode: mode, promise: promise)
         }
 

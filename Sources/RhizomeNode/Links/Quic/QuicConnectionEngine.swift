@@ -5,7 +5,7 @@ import RhizomeCrypto
 /// writes in; datagrams to send, connection events and the next deadline out. The real one is
 /// `QuicEndpoint` (ngtcp2, loaded on first use); tests drive the transport with an in-memory one.
 /// Connections are named by plain integers so the shell does not depend on the engine's types.
-protocol QuicEngine: AnyObject {
+protocol QuicConnectionEngine: AnyObject {
     /// Starts a client connection (one bidirectional stream once connected).
     func connect(to remote: SocketAddress, now: NIODeadline) throws -> Int
     func receive(_ datagram: UnsafeRawBufferPointer, from remote: SocketAddress, now: NIODeadline)
@@ -36,4 +36,4 @@ enum QuicEngineEvent {
 }
 
 /// Makes engines for UDP sockets: one per listener and one per outbound dial.
-typealias QuicEngineFactory = (_ local: SocketAddress, _ acceptsInbound: Bool) throws -> QuicEngine
+typealias QuicEngineFactory = (_ local: SocketAddress, _ acceptsInbound: Bool) throws -> QuicConnectionEngine
