@@ -212,6 +212,17 @@ import Glibc
         #expect(p.closed(p.serverEvents) == "idle timeout")
         #expect(p.now - silence >= .seconds(55) && p.now - silence <= .seconds(70), "\(p.now - silence), started \(start)")
         #expect(p.client.connectionCount == 0 && p.server.connectionCount == 0)
+
+        // Control: with the keep-alive pushed past the idle timeout, the same quiet (but working)
+        // link closes after 60 s, so it is the keep-alive above that held it.
+        var lazy = QuicEndpoint.Limits()
+        lazy.keepAlive = .seconds(600)
+        let q = try Pair(clientLimits: lazy, serverLimits: lazy)
+        _ = try q.handshake()
+        let quiet = q.now
+        #expect(q.run(seconds: 200) { q.closed(q.clientEvents) != nil && q.closed(q.serverEvents) != nil })
+        #expect(q.closed(q.clientEvents) == "idle timeout")
+        #expect(q.now - quiet >= .seconds(55) && q.now - quiet <= .seconds(70), "\(q.now - quiet)")
     }
 
     /// A real client Initial (from a throwaway client endpoint).

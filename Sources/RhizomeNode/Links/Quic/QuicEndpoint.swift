@@ -356,17 +356,26 @@ final class QuicEndpoint {
         return earliest == .max ? nil : .uptimeNanoseconds(earliest)
     }
 
-    /// Runs the timers that are due: loss recovery, keep-alive, idle and handshake timeouts.
+    /// Runs the timers that are due: loss recovery, acknowledgement delay, pacing, keep-alive, idle
+    /// and handshake timeouts. Call `pollTransmit` after it (and after `receive`, `send`,
+    /// `connect` and `close`). Both this and `nextTimeout` scan every connection.
     func handleTimeout(now: NIODeadline) {
         let ts = stamp(now)
-        for connection in Array(connections.values) {
+        var due: [Connection] = []
+        for connection in connections.values {
+            var touched = false
             if rzq_conn_expiry(connection.raw) <= ts {
                 _ = rzq_conn_handle_expiry(connection.raw, ts)
+                touched = true
             }
             if !connection.announced, now >= connection.createdAt + limits.handshakeTimeout,
                connection.state & (RZQ_CLOSE_PENDING | RZQ_DEAD) == 0 {
                 rzq_conn_close(connection.raw, "handshake timeout")
+                touched = true
             }
+            if touched { due.append(connection) }
+        }
+        for connection in due {
             settle(connection)
             if connections[connection.handle] != nil { queueTransmit(connection) }
         }
