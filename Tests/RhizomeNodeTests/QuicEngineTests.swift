@@ -26,6 +26,8 @@ import Glibc
         let server: QuicEndpoint
         var now = NIODeadline.uptimeNanoseconds(1_000_000_000)
         var dropEvery = 0
+        /// Flip one byte in every `corruptEvery`-th datagram (that are not dropped).
+        var corruptEvery = 0
         var blackhole = false
         var delivered = 0
         var largestDatagram = 0
@@ -61,10 +63,17 @@ import Glibc
                 toClient.append(Array(payload))
             }
             now = now + .microseconds(100)
-            for d in toServer where keep() { d.withUnsafeBytes { server.receive($0, from: QuicEngine.clientAddress, now: now) } }
-            for d in toClient where keep() { d.withUnsafeBytes { client.receive($0, from: QuicEngine.serverAddress, now: now) } }
+            for d in toServer where keep() { mangle(d).withUnsafeBytes { server.receive($0, from: QuicEngine.clientAddress, now: now) } }
+            for d in toClient where keep() { mangle(d).withUnsafeBytes { client.receive($0, from: QuicEngine.serverAddress, now: now) } }
             collect()
             return !(toServer.isEmpty && toClient.isEmpty)
+        }
+
+        private func mangle(_ d: [UInt8]) -> [UInt8] {
+            guard corruptEvery > 0, delivered % corruptEvery == 0 else { return d }
+            var d = d
+            d[(delivered / corruptEvery) % d.count] ^= 0x5A
+            return d
         }
 
         private func keep() -> Bool {
@@ -184,7 +193,10 @@ import Glibc
     @Test func lossyLinkStillDeliversEverything() throws {
         let p = try Pair()
         let (c, s) = try p.handshake()
+        // Every 5th datagram lost, and one in 7 of the others damaged somewhere (header or
+        // ciphertext): dropped as unroutable or undecryptable, then recovered like a loss.
         p.dropEvery = 5
+        p.corruptEvery = 7
         let up = Self.pattern(1_000_000, seed: 3), down = Self.pattern(1_000_000, seed: 5)
         var upOffset = 0, downOffset = 0
         let done = p.run(seconds: 120, {
