@@ -31,6 +31,7 @@ import Glibc
         var blackhole = false
         var delivered = 0
         var largestDatagram = 0
+        var gsoBatches = 0
         var misaddressed = 0
         var clientEvents: [Event] = []
         var serverEvents: [Event] = []
@@ -53,20 +54,36 @@ import Glibc
         func round() -> Bool {
             var toServer: [[UInt8]] = [], toClient: [[UInt8]] = []
             client.pollTransmit(now: now) { payload, dest, segment in
-                if dest != QuicEngine.serverAddress || segment != payload.count { misaddressed += 1 }
-                largestDatagram = max(largestDatagram, payload.count)
-                toServer.append(Array(payload))
+                if dest != QuicEngine.serverAddress { misaddressed += 1 }
+                toServer += split(payload, segment)
             }
-            server.pollTransmit(now: now) { payload, dest, _ in
+            server.pollTransmit(now: now) { payload, dest, segment in
                 if dest != QuicEngine.clientAddress { misaddressed += 1 }
-                largestDatagram = max(largestDatagram, payload.count)
-                toClient.append(Array(payload))
+                toClient += split(payload, segment)
             }
             now = now + .microseconds(100)
             for d in toServer where keep() { mangle(d).withUnsafeBytes { server.receive($0, from: QuicEngine.clientAddress, now: now) } }
             for d in toClient where keep() { mangle(d).withUnsafeBytes { client.receive($0, from: QuicEngine.serverAddress, now: now) } }
             collect()
             return !(toServer.isEmpty && toClient.isEmpty)
+        }
+
+        /// Cuts a GSO batch into its datagrams, as the kernel would.
+        private func split(_ payload: UnsafeRawBufferPointer, _ segment: Int) -> [[UInt8]] {
+            guard segment < payload.count else {
+                largestDatagram = max(largestDatagram, payload.count)
+                return [Array(payload)]
+            }
+            gsoBatches += 1
+            var out: [[UInt8]] = []
+            var offset = 0
+            while offset < payload.count {
+                let n = min(segment, payload.count - offset)
+                out.append(Array(UnsafeRawBufferPointer(rebasing: payload[offset..<offset + n])))
+                largestDatagram = max(largestDatagram, n)
+                offset += n
+            }
+            return out
         }
 
         private func mangle(_ d: [UInt8]) -> [UInt8] {
@@ -162,7 +179,10 @@ import Glibc
     }
 
     @Test func handshakeTransferAndClose() throws {
-        let p = try Pair()
+        // The server batches full-size packets for GSO; the client sends one per datagram.
+        var gso = QuicEndpoint.Limits()
+        gso.gsoSegments = 8
+        let p = try Pair(serverLimits: gso)
         let (c, s) = try p.handshake()
         #expect(p.client.connectionCount == 1 && p.server.connectionCount == 1)
         // 3 MB each way: more than the 1 MiB high mark, so send refuses and .writable follows.
@@ -179,6 +199,7 @@ import Glibc
         #expect(p.misaddressed == 0)
         // Path MTU discovery climbs from QUIC's 1200 bytes to the 1452-byte ceiling.
         #expect(p.largestDatagram == 1452)
+        #expect(p.gsoBatches > 0)
         _ = p.run(seconds: 5) { p.client.bufferedBytes(c) == 0 && p.server.bufferedBytes(s) == 0 }
         #expect(p.client.bufferedBytes(c) == 0)
 
