@@ -288,6 +288,14 @@ static int recv_stream_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t stream
 }
 
 static void free_acked(rzq_conn *c) {
+    if (c->acked >= c->end) {
+        /* Everything acknowledged: an idle link keeps no send memory at all. */
+        for (chunk *h = c->head; h;) { chunk *n = h->next; free(h); h = n; }
+        c->head = c->tail = c->sendc = NULL;
+        free(c->spare);
+        c->spare = NULL;
+        return;
+    }
     while (c->head && c->head->start + c->head->len <= c->acked) {
         chunk *h = c->head;
         if (h == c->tail) {
@@ -730,6 +738,11 @@ size_t rzq_conn_received(rzq_conn *c, const uint8_t **bytes) {
 void rzq_conn_consume(rzq_conn *c) {
     size_t n = c->rlen;
     c->rlen = 0;
+    if (c->rcap > (1u << 20)) { /* a burst grew it; do not keep megabytes for an idle link */
+        free(c->rbuf);
+        c->rbuf = NULL;
+        c->rcap = 0;
+    }
     if (n == 0 || (c->state & (RZQ_DEAD | RZQ_CLOSE_PENDING)) || c->stream < 0) return;
     ngtcp2_conn_extend_max_stream_offset(c->conn, c->stream, n);
     ngtcp2_conn_extend_max_offset(c->conn, n);

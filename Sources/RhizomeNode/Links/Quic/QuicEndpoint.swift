@@ -58,6 +58,10 @@ final class QuicEndpoint {
         var maxUDPPayload = 1452
         /// Packets one connection writes per `pollTransmit` before the pacer is consulted again.
         var burst = 64
+        /// Up to this many full-size (`maxUDPPayload`) packets to one address go out as one
+        /// `emit` with segment size `maxUDPPayload`, for UDP GSO (a socket whose UDP_SEGMENT is
+        /// `maxUDPPayload`); a shorter packet may end a batch. 1: one packet per `emit`.
+        var gsoSegments = 1
 
         init() {}
     }
@@ -317,7 +321,8 @@ final class QuicEndpoint {
     }
 
     /// Datagrams ready to send now. `emit` gets a payload (valid only during the call), its
-    /// destination, and the GSO segment size (always the payload size: one packet per datagram).
+    /// destination, and the GSO segment size: the payload size for a single packet, or
+    /// `Limits.maxUDPPayload` for a batch of packets (see `Limits.gsoSegments`).
     func pollTransmit(now: NIODeadline, _ emit: (UnsafeRawBufferPointer, SocketAddress, Int) -> Void) {
         let ts = stamp(now)
         var index = 0
@@ -330,13 +335,41 @@ final class QuicEndpoint {
             var segment = 0
             var dest = sockaddr_storage()
             var destLength: socklen_t = 0
+            // A GSO batch in `output[0..<batched]`: `batchCount` full-size packets to the
+            // connection's usual address, possibly ended by one shorter packet.
+            let full = limits.maxUDPPayload
+            var batched = 0
+            var batchCount = 0
             while written < limits.burst {
-                let n = rzq_conn_write(connection.raw, output.baseAddress?.assumingMemoryBound(to: UInt8.self), output.count,
-                                       1, &segment, &dest, &destLength, ts)
+                let room = output.count - batched
+                guard room >= full else { break }
+                let n = rzq_conn_write(connection.raw, output.baseAddress!.advanced(by: batched).assumingMemoryBound(to: UInt8.self),
+                                       room, 1, &segment, &dest, &destLength, ts)
                 if n <= 0 { break }
                 written += 1
-                let payload = UnsafeRawBufferPointer(start: output.baseAddress, count: n)
-                emit(payload, destination(connection, dest, destLength), n)
+                let to = destination(connection, dest, destLength)
+                let usual = limits.gsoSegments > 1 && to == connection.remote
+                if usual, n <= full, batchCount > 0 || n == full {
+                    batched += n
+                    batchCount += 1
+                    if n < full || batchCount == limits.gsoSegments || output.count - batched < full {
+                        emit(UnsafeRawBufferPointer(start: output.baseAddress, count: batched), connection.remote, full)
+                        batched = 0
+                        batchCount = 0
+                    }
+                    continue
+                }
+                // Not batchable: send what is batched, then this packet alone.
+                if batched > 0 {
+                    emit(UnsafeRawBufferPointer(start: output.baseAddress, count: batched), connection.remote, full)
+                    output.baseAddress!.copyMemory(from: output.baseAddress!.advanced(by: batched), byteCount: n)
+                    batched = 0
+                    batchCount = 0
+                }
+                emit(UnsafeRawBufferPointer(start: output.baseAddress, count: n), to, n)
+            }
+            if batched > 0 {
+                emit(UnsafeRawBufferPointer(start: output.baseAddress, count: batched), connection.remote, full)
             }
             if written == limits.burst { rzq_conn_burst_done(connection.raw, ts) }
             settle(connection)
@@ -356,17 +389,26 @@ final class QuicEndpoint {
         return earliest == .max ? nil : .uptimeNanoseconds(earliest)
     }
 
-    /// Runs the timers that are due: loss recovery, keep-alive, idle and handshake timeouts.
+    /// Runs the timers that are due: loss recovery, acknowledgement delay, pacing, keep-alive, idle
+    /// and handshake timeouts. Call `pollTransmit` after it (and after `receive`, `send`,
+    /// `connect` and `close`). Both this and `nextTimeout` scan every connection.
     func handleTimeout(now: NIODeadline) {
         let ts = stamp(now)
-        for connection in Array(connections.values) {
+        var due: [Connection] = []
+        for connection in connections.values {
+            var touched = false
             if rzq_conn_expiry(connection.raw) <= ts {
                 _ = rzq_conn_handle_expiry(connection.raw, ts)
+                touched = true
             }
             if !connection.announced, now >= connection.createdAt + limits.handshakeTimeout,
                connection.state & (RZQ_CLOSE_PENDING | RZQ_DEAD) == 0 {
                 rzq_conn_close(connection.raw, "handshake timeout")
+                touched = true
             }
+            if touched { due.append(connection) }
+        }
+        for connection in due {
             settle(connection)
             if connections[connection.handle] != nil { queueTransmit(connection) }
         }
