@@ -32,6 +32,8 @@ let package = Package(
             providers: [.apt(["libsodium-dev"])]
         ),
         .target(name: "CTun"),
+        // ngtcp2 + GnuTLS glue for quic:// links; the libraries are dlopen'ed on first use.
+        .target(name: "CQuic", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "RhizomeCrypto", dependencies: ["CSodium"], swiftSettings: optimised),
         .target(name: "RhizomeCore", dependencies: ["RhizomeCrypto"], swiftSettings: optimised),
         .target(name: "RhizomeIPv6", dependencies: ["RhizomeCrypto", "RhizomeCore"], swiftSettings: optimised),
@@ -40,7 +42,7 @@ let package = Package(
         .target(
             name: "RhizomeNode",
             dependencies: [
-                "RhizomeCore", "RhizomeSessions", "RhizomeIPv6", "RhizomeNodeCore", "RhizomeCrypto", "CTun",
+                "RhizomeCore", "RhizomeSessions", "RhizomeIPv6", "RhizomeNodeCore", "RhizomeCrypto", "CTun", "CQuic",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

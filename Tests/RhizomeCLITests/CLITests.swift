@@ -203,13 +203,13 @@ import RhizomeTestSupport
 
     /// Links of a kind this node does not speak are skipped with one warning each, not refused.
     @Test func unsupportedPeerSchemesWarn() throws {
-        let conf = "{\n  PrivateKey: \(Self.goodKey)\n  Peers: [\"quic://h:1\", \"tcp://h:2\", \"foo://1.2.3.4:5\"]\n}"
+        let conf = "{\n  PrivateKey: \(Self.goodKey)\n  Peers: [\"yggx://h:1\", \"tcp://h:2\", \"foo://1.2.3.4:5\"]\n}"
         let r = try Subprocess.run(rhizome, ["-useconf", "-address"], stdin: conf)
         #expect(r.status == 0)
         #expect(r.stdout == "201:7559:82d9:4a84:ccea:cee:8a65:9312\n")
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines.first?.contains("Peers[0] quic://h:1 skipped: scheme \"quic\"") == true)
+        #expect(lines.first?.contains("Peers[0] yggx://h:1 skipped: scheme \"yggx\"") == true)
         #expect(lines.last?.contains("Peers[2] foo://1.2.3.4:5 skipped") == true)
     }
 

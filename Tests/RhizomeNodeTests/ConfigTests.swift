@@ -300,21 +300,24 @@ import RhizomeCrypto
         let text = """
         {
           PrivateKey: \(Self.key)
-          Peers: ["quic://h:1", "tcp://h:2", "wss://h:443/path", "Foo+bar.1://x"]
+          Peers: ["yggx://h:1", "tcp://h:2", "wss://h:443/path", "Foo+bar.1://x", "quic://h:4?sni=ignored"]
           InterfacePeers: { eth0: ["sockstls://p:1080/h:3", "gopher://p:70"] }
           Listen: ["ws://[::]:80", "tls://[::]:443"]
         }
         """
         let l = try load(text)
         let skipped = l.config.unsupportedLinks.map { "\($0.field) \($0.link.scheme)" }
-        // ws, wss and sockstls are spoken (0.5); quic and unknown schemes are skipped.
-        #expect(skipped == ["Peers[0] quic", "Peers[3] foo+bar.1", "InterfacePeers[eth0][1] gopher"])
+        // ws, wss, sockstls and quic are spoken (0.5); unknown schemes are skipped.
+        #expect(skipped == ["Peers[0] yggx", "Peers[3] foo+bar.1", "InterfacePeers[eth0][1] gopher"])
         #expect(l.warnings == l.config.unsupportedLinks.map { "\($0.field) \($0.link.uri) skipped: \($0.link.reason)" })
-        #expect(l.warnings[0] == "Peers[0] quic://h:1 skipped: scheme \"quic\" is a Yggdrasil 0.5 link type not supported by this node (it speaks tcp, tls, unix, socks, sockstls, ws and wss)")
+        #expect(l.warnings[0] == "Peers[0] yggx://h:1 skipped: scheme \"yggx\" is not supported by this node (it speaks tcp, tls, unix, socks, sockstls, ws, wss and quic)")
         #expect(l.warnings[1].contains("scheme \"foo+bar.1\" is not supported by this node"))
         // The config keeps them as written.
-        #expect(l.config.peers.count == 4)
-        #expect(throws: PeerURI.UnsupportedScheme(uri: "quic://h:1", scheme: "quic")) { try PeerURI("quic://h:1") }
+        #expect(l.config.peers.count == 5)
+        #expect(throws: PeerURI.UnsupportedScheme(uri: "yggx://h:1", scheme: "yggx")) { try PeerURI("yggx://h:1") }
+        let quic = try PeerURI("QUIC://[fd00::1]:7004?priority=2&sni=ignored.example")
+        #expect(quic.scheme == .quic && quic.host == "fd00::1" && quic.port == 7004 && quic.priority == 2 && quic.sni == nil)
+        #expect(throws: PeerURI.ParseError.self) { try PeerURI("quic://h:1/path") }
         // Not a URI at all is still an error naming the field.
         for bad in ["h:1", "://h:1", "1tcp://h:1", "tc p://h:1", "tcp:/h:1"] {
             let e = configError("{ PrivateKey: \"\(Self.key)\", Peers: [\"tcp://h:2\", \"\(bad)\"] }")

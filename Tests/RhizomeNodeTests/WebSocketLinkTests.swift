@@ -24,7 +24,7 @@ import Testing
         #expect(throws: PeerURI.ParseError.self) { try PeerURI("ws://10.0.0.1/no-port") }
         #expect(throws: PeerURI.ParseError.self) { try PeerURI("ws://10.0.0.1:1?password=" + String(repeating: "x", count: 65)) }
         _ = try PeerURI("ws://0.0.0.0:7003", role: .listen)
-        #expect(throws: PeerURI.UnsupportedScheme.self) { try PeerURI("quic://10.0.0.1:1") }
+        #expect(throws: PeerURI.UnsupportedScheme.self) { try PeerURI("wsx://10.0.0.1:1") }
     }
 
     @Test func dialRequestIsWhatYggdrasilSends() throws {

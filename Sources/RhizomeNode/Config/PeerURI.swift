@@ -2,19 +2,21 @@
 /// `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:///path`, `socks://[USER[:PASS]@]PROXY:PORT/HOST:PORT`,
 /// 0.5's `sockstls://` (same form; TLS to the target through the proxy's tunnel),
 /// and 0.5's `ws://HOST:PORT[/PATH]` and `wss://HOST:PORT[/PATH]` (WebSocket, and WebSocket over
-/// TLS), each with optional `?key=HEX` (repeatable, peers only), `priority=N`, `sni=NAME` (tls
-/// only; accepted and ignored on ws and wss, as 0.5.12 does), and 0.5's `password=TEXT` and
+/// TLS) and `quic://HOST:PORT`, each with optional `?key=HEX` (repeatable, peers only), `priority=N`, `sni=NAME` (tls
+/// only; accepted and ignored on ws, wss and quic, as 0.5.12 does), and 0.5's `password=TEXT` and
 /// `maxbackoff=DURATION`. Other schemes throw `UnsupportedScheme`. Whether the node's protocol
-/// version speaks a scheme (0.4 has no ws or wss) is the `LinkManager`'s concern.
+/// version speaks a scheme (0.4 has no ws, wss or quic) is the `LinkManager`'s concern.
 public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
     public enum Scheme: String, Sendable, CaseIterable {
-        case tcp, tls, unix, socks, ws, wss, sockstls
+        case tcp, tls, unix, socks, ws, wss, sockstls, quic
         /// ws and wss: the link's byte stream travels in WebSocket binary messages.
         public var isWebSocket: Bool { self == .ws || self == .wss }
         /// socks and sockstls: dialled through a SOCKS5 proxy; `path` is the target.
         public var isSOCKS: Bool { self == .socks || self == .sockstls }
         /// Link types yggdrasil 0.4.7 does not have: a 0.4 node skips them with a warning.
-        public var isV05Only: Bool { isWebSocket || self == .sockstls }
+        public var isV05Only: Bool { isWebSocket || self == .sockstls || self == .quic }
+        /// The same, as the quic code names it.
+        public var needsV05: Bool { isV05Only }
     }
 
     public var scheme: Scheme
@@ -46,7 +48,7 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         public var description: String { "\"\(uri)\": \(reason)" }
     }
 
-    /// A well-formed URI whose scheme this node does not speak (0.5's quic, ws, wss, sockstls, or
+    /// A well-formed URI whose scheme this node does not speak (0.5's sockstls, or
     /// anything newer). Not a config error: 0.5.12 accepts such peers and only fails to dial them,
     /// so the node skips them with a log line and keeps the rest of its config.
     public struct UnsupportedScheme: Error, Equatable, CustomStringConvertible, Sendable {
@@ -55,11 +57,11 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         public var scheme: String
         public var reason: String {
             let known = Self.knownElsewhere.contains(scheme) ? "a Yggdrasil 0.5 link type " : ""
-            return "scheme \"\(scheme)\" is \(known)not supported by this node (it speaks tcp, tls, unix, socks, sockstls, ws and wss)"
+            return "scheme \"\(scheme)\" is \(known)not supported by this node (it speaks tcp, tls, unix, socks, sockstls, ws, wss and quic)"
         }
         public var description: String { "\"\(uri)\": \(reason)" }
-        /// Link types yggdrasil 0.5.12 has and this node does not.
-        public static let knownElsewhere: Set<String> = ["quic"]
+        /// Link types yggdrasil 0.5.12 has and this node does not (none today).
+        public static let knownElsewhere: Set<String> = []
     }
 
     public enum Role: Sendable { case peer, listen }
@@ -108,7 +110,7 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
         case .unix:
             guard authorityPart.isEmpty, pathPart.hasPrefix("/") else { throw fail("unix:// needs an absolute path, as unix:///run/peer.sock") }
             path = Self.percentDecode(pathPart)
-        case .tcp, .tls, .socks, .sockstls:
+        case .tcp, .tls, .socks, .sockstls, .quic:
             (host, port) = try Self.splitHostPort(authorityPart, fail: fail)
             if scheme.isSOCKS {
                 let target = String(pathPart.drop(while: { $0 == "/" }))
@@ -142,7 +144,8 @@ public struct PeerURI: Equatable, Sendable, CustomStringConvertible {
                 guard let p = UInt8(value) else { throw fail("priority=\(value) is not a number from 0 to 255") }
                 priority = p
             case "sni":
-                if scheme.isWebSocket { continue }
+                // quic never sends SNI (§2.10).
+                if scheme.isWebSocket || scheme == .quic { continue }
                 guard scheme == .tls || scheme == .sockstls else { throw fail("sni= applies to tls:// and sockstls:// only") }
                 sni = value
             case "password":

@@ -37,13 +37,13 @@ final class LinkManager {
     let log: Logger
     weak var events: LinkEvents?
 
-    private var table: [LinkKey: PeerLink?] = [:]
-    private var links: [Int: PeerLink] = [:]
+    var table: [LinkKey: PeerLink?] = [:]
+    var links: [Int: PeerLink] = [:]
     private var nextLinkID = 1
-    private var listeners: [Channel] = []
+    var listeners: [Channel] = []
     /// Configured peers (config `Peers`, `InterfacePeers`, admin `addPeer`), with retry state.
     private var peers: [String: PeerDialState] = [:]
-    private var stopped = false
+    var stopped = false
 
     struct PeerDialState {
         var target: DialTarget
@@ -114,6 +114,21 @@ final class LinkManager {
         }
         return tlsState!
     }
+    /// QUIC engines for quic:// links, likewise made on first use: a node without quic peers or
+    /// listeners never loads the QUIC library. Tests may replace `makeQuic` before first use.
+    var makeQuic: (() throws -> QuicEngineFactory)?
+    private var quicState: QuicEngineFactory??
+    var quic: QuicEngineFactory? {
+        if let made = quicState { return made }
+        do {
+            guard let keys else { throw ConfigError(field: "", message: "quic needs ProtocolVersion 0.5") }
+            quicState = .some(try (makeQuic ?? { try QuicEngines.factory(keys: keys) })())
+        } catch {
+            log.error("QUIC is not available: \(error)")
+            quicState = .some(nil)
+        }
+        return quicState!
+    }
     /// Beyond 0.4.7: when non-empty, links found by multicast discovery (dialled from beacons or
     /// accepted on multicast listeners) must have one of these keys.
     var multicastAllowedKeys: Set<PublicKey> = []
@@ -169,7 +184,7 @@ final class LinkManager {
         undialable[id] = (peerRemote(uri), interface, error, .now())
     }
 
-    private func noteError(_ id: String?, _ error: String) {
+    func noteError(_ id: String?, _ error: String) {
         guard let id, peers[id] != nil else { return }
         peers[id]?.lastError = error
         peers[id]?.lastErrorAt = .now()
@@ -209,6 +224,7 @@ final class LinkManager {
             log.warning("Listener \"\(uri)\" skipped: \(uri.scheme.rawValue) is a Yggdrasil 0.5 link type, not spoken with ProtocolVersion 0.4")
             return eventLoop.makeFailedFuture(ConfigError(field: "Listen", message: "scheme \(uri.scheme.rawValue) needs ProtocolVersion 0.5"))
         }
+        if uri.scheme == .quic { return listenQuic(uri, interface: interface) }
         // wss listeners (beyond 0.5.12, which wants a TLS proxy in front of ws) use the tls:// identity.
         let serverTLS = uri.scheme == .tls || uri.scheme == .wss ? tls?.server : nil
         guard !uri.scheme.isSOCKS, (uri.scheme != .tls && uri.scheme != .wss) || serverTLS != nil else {
@@ -247,7 +263,7 @@ final class LinkManager {
         }
     }
 
-    private func setUpInbound(_ channel: Channel, listener: PeerURI, interface: String) -> EventLoopFuture<Void> {
+    func setUpInbound(_ channel: Channel, listener: PeerURI, interface: String) -> EventLoopFuture<Void> {
         guard let remote = channel.remoteAddress else { return channel.close() }
         let address = listener.scheme == .unix ? "unix#\(nextLinkID + table.count)" : remote.ipAddress ?? "\(remote)"
         let inbound = inboundHandshakeCounts(address: address)
@@ -347,6 +363,7 @@ final class LinkManager {
             return
         }
         table[provisional] = .some(nil)
+        if uri.scheme == .quic { return connectQuic(target, retryID: id, provisional: provisional) }
         // SNI: the sni= option, else the host if it is a name; never an IP literal. For
         // sockstls that host is the proxy's, as 0.5.12 does it.
         let sniCandidate = uri.sni ?? uri.host
@@ -456,7 +473,7 @@ final class LinkManager {
     /// Doubles from 1 s per consecutive failure up to the cap: `?maxbackoff=` when the peer URI
     /// gives one (it caps both kinds of failure, as in yggdrasil), else 4 s for connect failures
     /// and 60 s for refusals.
-    private func scheduleRedial(_ id: String, rejected: Bool) {
+    func scheduleRedial(_ id: String, rejected: Bool) {
         guard !stopped, var state = peers[id] else { return }
         state.failures += 1
         let cap = state.target.uri.maxBackoff.map { TimeAmount.milliseconds(Int64($0 * 1000)) }
@@ -473,7 +490,7 @@ final class LinkManager {
 
     // MARK: handshake and hand-off
 
-    private func addHandshake(_ channel: Channel, key: LinkKey, name: String, inbound: Bool, scheme: PeerURI.Scheme, priority: UInt8,
+    func addHandshake(_ channel: Channel, key: LinkKey, name: String, inbound: Bool, scheme: PeerURI.Scheme, priority: UInt8,
                               password: [UInt8], pins: Set<PublicKey>, dialed: String?, discovered: Bool,
                               remoteIP: SocketAddress) -> EventLoopFuture<Void> {
         let credentials = keys.map { LinkHandshakeHandler.Credentials(signer: $0, priority: priority, password: password) }
