@@ -62,6 +62,9 @@ let package = Package(
             // toolchain and idles 1.5 MiB smaller, with no libswiftCore.so & co. to map and bind.
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
+        // A fixed data-path workload for instruction counts (Benchmarks/datapath-instructions).
+        .executableTarget(name: "rhizome-datapath-bench", dependencies: ["RhizomeNodeCore"], swiftSettings: optimised,
+                         linkerSettings: [.linkedLibrary("m")]),
         .target(name: "RhizomeSim", dependencies: ["RhizomeCore", "RhizomeCrypto"]),
         .executableTarget(
             name: "rhizome-sim",

@@ -111,14 +111,16 @@ extension Router05 {
     /// otherwise (no path entry, no next hop, too long): then call `sendTraffic`, which decides.
     /// The data path does not keep a copy of the packet for a re-send after the next notify
     /// (it never sees the payload); it drops an older copy instead.
+    /// One hash of `dest` per packet, and the entry is read in place (no copy of it).
     public mutating func planTraffic(to dest: PublicKey, payloadLength: Int, now: Double) -> TrafficPlan05? {
-        guard payloadLength <= Self.mtu, let entry = paths[dest] else { return nil }
+        guard payloadLength <= Self.mtu, let index = paths.index(forKey: dest) else { return nil }
+        let coords = paths.values[index].coords
         var watermark = UInt64.max
-        guard let (i, j) = nextHop(ArrayCoords05(entry.coords), watermark: &watermark) else { return nil }
-        let plan = TrafficPlan05(link: peers[i].links[j].link, path: entry.coords, from: selfCoords,
+        guard let (i, j) = nextHop(ArrayCoords05(coords), watermark: &watermark) else { return nil }
+        let plan = TrafficPlan05(link: peers[i].links[j].link, path: coords, from: selfCoords,
                                  source: localKey, dest: dest, watermark: watermark)
         guard plan.headerLength + payloadLength <= Self.maxFrameLength else { return nil }
-        if entry.cached != nil { paths[dest]!.cached = nil }
+        if paths.values[index].cached != nil { paths.values[index].cached = nil }
         return plan
     }
 

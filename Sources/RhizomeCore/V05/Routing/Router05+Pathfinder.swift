@@ -139,10 +139,11 @@ extension Router05 {
         }
     }
 
-    /// Traffic from `key` arrived: its path entry lives on (unless marked broken).
+    /// Traffic from `key` arrived: its path entry lives on (unless marked broken). Once per
+    /// received packet: one hash, the entry changed in place.
     @inline(__always)
     mutating func resetPathTimeout(_ key: PublicKey, now: Double) {
-        if let entry = paths[key], !entry.broken { paths[key]!.expiry = now + Self.pathTimeout }
+        if let i = paths.index(forKey: key), !paths.values[i].broken { paths.values[i].expiry = now + Self.pathTimeout }
     }
 
     /// `_handleBroken`: relayed toward the traffic's source, which marks the path broken and
