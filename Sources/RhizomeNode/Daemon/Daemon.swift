@@ -22,6 +22,11 @@ public final class Daemon {
     var admin: AdminServer?
     var tunChannel: Channel?
     var multicast: MulticastDiscovery?
+    var metricsServer: MetricsServer?
+    /// The version's router figures for the metrics endpoint.
+    var routerMetrics: ((inout MetricsBuilder) -> Void)?
+    /// Config reloads counted for the metrics endpoint; touched on the event loop only.
+    public internal(set) var reloads = ReloadCounters()
 
     public init(config: NodeConfig, keys: SigningKeyPair, logger: Logger) throws {
         self.config = config
@@ -48,6 +53,7 @@ public final class Daemon {
                 }
                 proto.peerKeys = { [weak runtime04] in runtime04?.router.peerStatus.map(\.key) ?? [] }
                 proto.tableKeys = { [weak runtime04] in runtime04?.router.dhtEntries.map(\.key) ?? [] }
+                daemon.routerMetrics = Daemon.routerMetrics04(runtime04)
                 if let admin { Daemon.registerAdminCommands04(admin, runtime: runtime04, links: links, keys: keys) }
             }
         case .v05:
@@ -63,6 +69,7 @@ public final class Daemon {
                 }
                 proto.peerKeys = { [weak runtime05] in runtime05?.router.peerStatus.map(\.key) ?? [] }
                 proto.tableKeys = { [weak runtime05] in runtime05?.router.treeEntries.map(\.key) ?? [] }
+                daemon.routerMetrics = Daemon.routerMetrics05(runtime05)
                 if let admin { Daemon.registerAdminCommands05(admin, runtime: runtime05, links: links, keys: keys) }
             }
         }
@@ -91,6 +98,7 @@ public final class Daemon {
             try server.start(try AdminEndpoint(config.adminListen))
             admin = server
         }
+        try applyMetricsListen(config.metricsListen)
         try links.eventLoop.submit {
             for text in self.config.listen ?? [] {
                 guard let uri = try? PeerURI(text, role: .listen) else { continue }
@@ -169,6 +177,7 @@ public final class Daemon {
         }
         try? multicast?.stop().wait()
         try? admin?.stop().wait()
+        try? metricsServer?.stop().wait()
         try? tunChannel?.close().wait()
         try? links.eventLoop.flatSubmit { self.links.stop() }.wait()
         try? group.syncShutdownGracefully()

@@ -74,6 +74,7 @@ final class LinkHandler: ChannelInboundHandler {
         }
         guard let link else { return }
         link.bytesReceived &+= UInt64(frame.readableBytes + FrameDecoder.prefixLength(frame.readableBytes, version))
+        link.framesReceived &+= 1
         onFrame(link, frame)
     }
 
@@ -145,9 +146,11 @@ final class LinkHandler: ChannelInboundHandler {
         if isTraffic, !context.channel.isWritable {
             sendBuffer.moveWriterIndex(to: start)
             droppedTraffic &+= 1
+            link?.trafficDropped &+= 1
             return false
         }
         link?.bytesSent &+= UInt64(length + prefix)
+        link?.framesSent &+= 1
         pendingFlush = true
         if version == .v04 {
             lastWrite = .now()
