@@ -105,10 +105,10 @@ import Glibc
     // MARK: server
 
     /// Runs a server on port 0 of 127.0.0.1 for `body`.
-    func withServer(_ body: (Int) throws -> Void) throws {
+    func withServer(idle: TimeAmount = MetricsServer.idleTimeout, _ body: (Int) throws -> Void) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
-        let server = MetricsServer(eventLoop: group.next(), log: Logger(label: "test")) {
+        let server = MetricsServer(eventLoop: group.next(), log: Logger(label: "test"), idle: idle) {
             Self.families(value: 5, root: "r")
         }
         var listen = try MetricsListen("127.0.0.1:1")
@@ -207,6 +207,20 @@ import Glibc
             for fd in held { close(fd) }
             usleep(200_000)
             #expect(Self.get(port, "/metrics").hasPrefix("HTTP/1.1 200 OK"))
+        }
+    }
+
+    @Test func idleConnectionsAreClosed() throws {
+        try withServer(idle: .milliseconds(300)) { port in
+            let fd = Self.connectTo(port)
+            defer { close(fd) }
+            Self.send(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            let start = NIODeadline.now()
+            let (text, closed) = Self.readAll(fd)
+            let waited = NIODeadline.now() - start
+            #expect(text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(closed, "an idle keep-alive connection stays open")
+            #expect(waited >= .milliseconds(250) && waited < .seconds(3))
         }
     }
 }

@@ -18,7 +18,11 @@ extension Daemon {
         let server = MetricsServer(eventLoop: links.eventLoop, log: log) { [weak self] in
             self?.gatherMetrics() ?? []
         }
-        try server.start(listen: wanted)
+        do {
+            try server.start(listen: wanted)
+        } catch {
+            throw ConfigError(field: "MetricsListen", message: "\(value ?? ""): cannot listen: \(error)")
+        }
         metricsServer = server
     }
 

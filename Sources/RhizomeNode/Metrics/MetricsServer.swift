@@ -21,10 +21,14 @@ final class MetricsServer {
     private var channel: Channel?
     private var connections: [ObjectIdentifier: Channel] = [:]
     private(set) var listen: MetricsListen?
+    private let idle: TimeAmount
 
-    init(eventLoop: EventLoop, log: Logger, gather: @escaping () -> [MetricFamily]) {
+    /// - Parameter idle: how long a connection may send nothing (`idleTimeout`; shorter in tests).
+    init(eventLoop: EventLoop, log: Logger, idle: TimeAmount = MetricsServer.idleTimeout,
+         gather: @escaping () -> [MetricFamily]) {
         self.eventLoop = eventLoop
         self.log = log
+        self.idle = idle
         self.gather = gather
     }
 
@@ -72,7 +76,7 @@ final class MetricsServer {
         limits.maxHeaderFieldCount = 64
         let limiter = RequestSizeLimiter(limit: Self.maxRequestBytes)
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
+        try sync.addHandler(IdleStateHandler(readTimeout: idle))
         try sync.addHandler(limiter)
         try sync.addHandler(HTTPResponseEncoder())
         try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
