@@ -105,13 +105,14 @@ import Glibc
     // MARK: server
 
     /// Runs a server on port 0 of 127.0.0.1 for `body`.
-    func withServer(idle: TimeAmount = MetricsServer.idleTimeout, _ body: (Int) throws -> Void) throws {
+    func withServer(host: String = "127.0.0.1", log: Logger = Logger(label: "test"), idle: TimeAmount = MetricsServer.idleTimeout,
+                    _ body: (Int) throws -> Void) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
-        let server = MetricsServer(eventLoop: group.next(), log: Logger(label: "test"), idle: idle) {
+        let server = MetricsServer(eventLoop: group.next(), log: log, idle: idle) {
             Self.families(value: 5, root: "r")
         }
-        var listen = try MetricsListen("127.0.0.1:1")
+        var listen = try MetricsListen("\(host):1")
         listen.port = 0
         try server.start(listen: listen)
         defer { try? server.stop().wait() }
@@ -222,5 +223,15 @@ import Glibc
             #expect(closed, "an idle keep-alive connection stays open")
             #expect(waited >= .milliseconds(250) && waited < .seconds(3))
         }
+    }
+
+    @Test func aNonLoopbackAddressIsWarnedAbout() throws {
+        let quiet = LiveLink05Tests.Lines(), loud = LiveLink05Tests.Lines()
+        try withServer(log: Logger(label: "m", factory: { _ in LiveLink05Tests.CaptureLog(lines: quiet) })) { _ in }
+        try withServer(host: "0.0.0.0", log: Logger(label: "m", factory: { _ in LiveLink05Tests.CaptureLog(lines: loud) })) { port in
+            #expect(Self.get(port, "/metrics").hasPrefix("HTTP/1.1 200 OK"))
+        }
+        #expect(!quiet.all.contains { $0.hasPrefix("[warning]") })
+        #expect(loud.all.contains { $0.hasPrefix("[warning]") && $0.contains("not a loopback address") && $0.contains("peers") })
     }
 }
