@@ -49,6 +49,9 @@ extension NodeConfig {
             case "interfacepeers": cfg.interfacePeers = try interfacePeers(value)
             case "listen": cfg.listen = value == .null ? nil : try stringArray(value, field: "Listen")
             case "adminlisten": cfg.adminListen = try string(value, field: "AdminListen")
+            case "metricslisten":
+                let text = value == .null ? "" : try string(value, field: "MetricsListen")
+                cfg.metricsListen = text.isEmpty ? nil : text
             case "multicastinterfaces": cfg.multicastInterfaces = try multicast(value)
             case "allowedpublickeys":
                 cfg.allowedPublicKeys = value == .null ? nil : try stringArray(value, field: "AllowedPublicKeys")
@@ -168,6 +171,7 @@ extension NodeConfig {
         if adminListen != "none" {
             try AdminEndpoint.validate(adminListen)
         }
+        if let metricsListen { _ = try MetricsListen(metricsListen) }
         for (i, key) in (allowedPublicKeys ?? []).enumerated() where PublicKey(hex: key) == nil {
             throw ConfigError(field: "AllowedPublicKeys[\(i)]", message: "\"\(key)\" is not a 64-character hex public key")
         }

@@ -10,6 +10,7 @@ extension NodeConfig {
         o["InterfacePeers"] = .object(JSONObject(interfacePeers.map { ($0.interface, .array($0.peers.map(JSONValue.string))) }))
         o["Listen"] = listen.map { .array($0.map(JSONValue.string)) } ?? .null
         o["AdminListen"] = .string(adminListen)
+        if let metricsListen { o["MetricsListen"] = .string(metricsListen) }
         o["MulticastInterfaces"] = .array(multicastInterfaces.map { m in
             var e = JSONObject([("Regex", .string(m.regex)), ("Beacon", .bool(m.beacon)), ("Listen", .bool(m.listen))])
             // 0.5.12 omits a zero Port and Priority and always writes Password; 0.4.7 writes
@@ -94,6 +95,11 @@ extension NodeConfig {
         "AdminListen": [
             "Where the admin API listens (rhizomectl and yggdrasilctl use it):",
             "unix:///path or tcp://127.0.0.1:port, or none to turn it off.",
+        ],
+        "MetricsListen": [
+            "Rhizome only, optional: HOST:PORT where Prometheus metrics are served at",
+            "/metrics, e.g. 127.0.0.1:9464. They reveal peers and traffic: keep it on",
+            "loopback or a trusted network.",
         ],
         "MulticastInterfaces": [
             "Link-local peer discovery, per interface. Regex selects interfaces by",

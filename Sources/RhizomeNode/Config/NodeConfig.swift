@@ -58,6 +58,9 @@ public struct NodeConfig: Equatable, Sendable {
     public var nodeInfoPrivacy: Bool = false
     /// A JSON object, or `.null`.
     public var nodeInfo: JSONValue = .null
+    /// Rhizome only: `HOST:PORT` where Prometheus metrics are served (`/metrics`); nil = off.
+    /// Written back only when set, so a yggdrasil config reads and normalises as before.
+    public var metricsListen: String?
 
     public static let defaultAdminListen = "unix:///run/rhizome/rhizome.sock"
     public static let defaultConfigPath = "/etc/rhizome/rhizome.conf"

@@ -32,6 +32,9 @@ public final class Daemon {
     public var privilegeDrop: PrivilegeDrop?
     /// The log destination, reopened on SIGHUP (logrotate).
     public var logSink: LogSink?
+    var metricsServer: MetricsServer?
+    /// The version's router figures for the metrics endpoint.
+    var routerMetrics: ((inout MetricsBuilder) -> Void)?
 
     public init(config: NodeConfig, keys: SigningKeyPair, logger: Logger) throws {
         self.config = config
@@ -58,6 +61,7 @@ public final class Daemon {
                 }
                 proto.peerKeys = { [weak runtime04] in runtime04?.router.peerStatus.map(\.key) ?? [] }
                 proto.tableKeys = { [weak runtime04] limit in runtime04?.router.dhtKeys(limit: limit) ?? [] }
+                daemon.routerMetrics = Daemon.routerMetrics04(runtime04)
                 if let admin { Daemon.registerAdminCommands04(admin, runtime: runtime04, links: links, keys: keys) }
             }
         case .v05:
@@ -73,6 +77,7 @@ public final class Daemon {
                 }
                 proto.peerKeys = { [weak runtime05] in runtime05?.router.peerStatus.map(\.key) ?? [] }
                 proto.tableKeys = { [weak runtime05] limit in runtime05?.router.treeKeys(limit: limit) ?? [] }
+                daemon.routerMetrics = Daemon.routerMetrics05(runtime05)
                 if let admin { Daemon.registerAdminCommands05(admin, runtime: runtime05, links: links, keys: keys) }
             }
         }
@@ -102,6 +107,7 @@ public final class Daemon {
             try server.start(try AdminEndpoint(config.adminListen))
             admin = server
         }
+        try applyMetricsListen(config.metricsListen)
         // Listeners are bound (or have failed) before start() returns: READY=1 and -user come
         // after them, and a reload diffs against them.
         let listening = try links.eventLoop.submit {
@@ -224,6 +230,7 @@ public final class Daemon {
     func shutDown() {
         try? multicast?.stop().wait()
         try? admin?.stop().wait()
+        try? metricsServer?.stop().wait()
         try? tunChannel?.close().wait()
         try? links.eventLoop.flatSubmit { self.links.stop() }.wait()
         try? group.syncShutdownGracefully()

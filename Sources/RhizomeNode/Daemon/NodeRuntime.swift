@@ -27,6 +27,7 @@ final class NodeRuntime<R: RoutingLayer>: NodeRuntimeHandle, NodeIO {
     let log: Logger
     var tun: TunDevice?
     var proto: ProtoHandler?
+    private(set) var tunCounters = TunCounters()
     private var links: [LinkID: PeerLink] = [:]
     private var dirty: [PeerLink] = []
     /// Work that would re-enter the core if done during a core call (a protocol handler sends, a
@@ -110,6 +111,8 @@ final class NodeRuntime<R: RoutingLayer>: NodeRuntimeHandle, NodeIO {
     }
 
     func tunPacket(_ packet: ByteBuffer) {
+        tunCounters.packetsRead &+= 1
+        tunCounters.bytesRead &+= UInt64(packet.readableBytes)
         let t = now
         withCore { core in packet.withUnsafeReadableBytes { core.tunPacket($0, now: t, io: self) } }
     }
@@ -151,6 +154,8 @@ final class NodeRuntime<R: RoutingLayer>: NodeRuntimeHandle, NodeIO {
     }
 
     func writeToTUN(_ packet: UnsafeRawBufferPointer) {
+        tunCounters.packetsWritten &+= 1
+        tunCounters.bytesWritten &+= UInt64(packet.count)
         _ = tun?.write(packet)
     }
 

@@ -13,6 +13,7 @@ protocol NodeRuntimeHandle: LinkEvents {
     var proto: ProtoHandler? { get set }
     var sessions: SessionManager { get }
     var ipv6: IPv6Layer { get }
+    var tunCounters: TunCounters { get }
     func attachTUN(_ device: TunDevice)
     func tunPacket(_ packet: ByteBuffer)
     func tunReadComplete()

@@ -278,6 +278,19 @@ extension Daemon {
             if new.nodeInfoPrivacy != old.nodeInfoPrivacy { note("NodeInfoPrivacy", "NodeInfoPrivacy now \(new.nodeInfoPrivacy)") }
         }
 
+        var new = new
+        if new.metricsListen != old.metricsListen {
+            do {
+                try applyMetricsListen(new.metricsListen)
+                note("MetricsListen", "MetricsListen \(old.metricsListen ?? "off") → \(new.metricsListen ?? "off")")
+            } catch {
+                // The old endpoint is closed by then; the next reload tries the field again.
+                log.error("Reload: \(error)")
+                report.changes.append("MetricsListen not applied: \(error)")
+                new.metricsListen = nil
+            }
+        }
+
         try? loop.submit { self.config = new }.wait()
     }
 

@@ -93,6 +93,7 @@ final class LinkHandler: ChannelInboundHandler {
         }
         guard let link else { return }
         link.bytesReceived &+= UInt64(frame.readableBytes + FrameDecoder.prefixLength(frame.readableBytes, version))
+        link.framesReceived &+= 1
         onFrame(link, frame)
     }
 
@@ -184,6 +185,7 @@ final class LinkHandler: ChannelInboundHandler {
             if isTraffic {
                 sendBuffer.moveWriterIndex(to: start)
                 droppedTraffic &+= 1
+                link?.trafficDropped &+= 1
                 return false
             }
             if queuedWhileUnwritable + length + prefix > maxProtocolBytesWhileUnwritable {
@@ -194,6 +196,7 @@ final class LinkHandler: ChannelInboundHandler {
             queuedWhileUnwritable += length + prefix
         }
         link?.bytesSent &+= UInt64(length + prefix)
+        link?.framesSent &+= 1
         pendingFlush = true
         if version == .v04 {
             lastWrite = .now()

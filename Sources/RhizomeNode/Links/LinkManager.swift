@@ -132,6 +132,8 @@ final class LinkManager {
     /// Beyond 0.4.7: when non-empty, links found by multicast discovery (dialled from beacons or
     /// accepted on multicast listeners) must have one of these keys.
     var multicastAllowedKeys: Set<PublicKey> = []
+    /// Closed links' totals and handshake failures, for the metrics.
+    private(set) var metrics = LinkMetrics()
 
     /// - Parameters:
     ///   - version: the node's protocol version (config `ProtocolVersion`); 0.4 by default.
@@ -503,6 +505,7 @@ final class LinkManager {
         }, onFailure: { [weak self] error in
             guard let self else { return }
             self.table[key] = nil
+            self.metrics.handshakeFailed(HandshakeFailureReason(error))
             // A wrong version or password will not fix itself: say so where the operator looks.
             if let failure = error as? LinkHandshakeHandler.Failure, failure.isRefusal {
                 self.log.warning("Link handler \(name) error: \(failure)")
@@ -524,23 +527,24 @@ final class LinkManager {
                                name: String, inbound: Bool, scheme: PeerURI.Scheme, priority: UInt8, pins: Set<PublicKey>, dialed: String?,
                                discovered: Bool, remoteIP: SocketAddress) {
         let channel = context.channel
-        func reject(_ why: String) {
+        func reject(_ why: String, _ reason: HandshakeFailureReason) {
+            metrics.handshakeFailed(reason)
             log.warning("Link handler \(name) error: \(why)")
             table[key] = nil
             channel.close(promise: nil)
             noteError(dialed, why)
             if let dialed { scheduleRedial(dialed, rejected: true) }
         }
-        if !pins.isEmpty && !pins.contains(remoteKey) { return reject("node public key that does not match pinned keys") }
+        if !pins.isEmpty && !pins.contains(remoteKey) { return reject("node public key that does not match pinned keys", .pinnedKeyMismatch) }
         if inbound && !allowedKeys.isEmpty && !allowedKeys.contains(remoteKey) && !Self.isLinkLocal(remoteIP) {
-            return reject("node public key \"\(remoteKey.hex)\" is not in AllowedPublicKeys")
+            return reject("node public key \"\(remoteKey.hex)\" is not in AllowedPublicKeys", .notAllowed)
         }
         if discovered && !multicastAllowedKeys.isEmpty && !multicastAllowedKeys.contains(remoteKey) {
-            return reject("node public key \"\(remoteKey.hex)\" is not in MulticastAllowedPublicKeys")
+            return reject("node public key \"\(remoteKey.hex)\" is not in MulticastAllowedPublicKeys", .multicastNotAllowed)
         }
-        if remoteKey == localKey { return reject("attempted to connect to self") }
+        if remoteKey == localKey { return reject("attempted to connect to self", .ownKey) }
         guard !stopped else { channel.close(promise: nil); return }
-        if let dialed, peers[dialed] == nil { return reject("peer removed while connecting") }
+        if let dialed, peers[dialed] == nil { return reject("peer removed while connecting", .peerRemoved) }
 
         let target = dialed.flatMap { peers[$0]?.target }
         let link = PeerLink(id: nextLinkID, remoteKey: remoteKey, priority: priority, name: name, inbound: inbound,
@@ -561,7 +565,7 @@ final class LinkManager {
             try sync.addHandler(decoder, position: .last)
             try sync.addHandler(handler, position: .last)
         } catch {
-            return reject("pipeline: \(error)")
+            return reject("pipeline: \(error)", .other)
         }
         table[key] = .some(link)
         links[link.id] = link
@@ -577,6 +581,7 @@ final class LinkManager {
 
     private func closed(_ link: PeerLink, reason: String?, dialedID: String?) {
         links[link.id] = nil
+        metrics.linkClosed(link)
         if case .some(.some(let current)) = table[link.key], current === link { table[link.key] = nil }
         let address = Address(key: link.remoteKey)
         log.info("Disconnected \(link.inbound ? "inbound" : "outbound") \(link.scheme.rawValue.uppercased()): \(address)@\(link.key.remote)\(reason.map { "; error: \($0)" } ?? "")")

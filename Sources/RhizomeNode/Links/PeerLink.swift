@@ -19,6 +19,11 @@ public final class PeerLink {
     public let establishedAt: NIODeadline
     public internal(set) var bytesSent: UInt64 = 0
     public internal(set) var bytesReceived: UInt64 = 0
+    /// Frames (packets on the link) sent and received, and traffic frames dropped because the
+    /// send buffer was full: for the metrics.
+    public internal(set) var framesSent: UInt64 = 0
+    public internal(set) var framesReceived: UInt64 = 0
+    public internal(set) var trafficDropped: UInt64 = 0
     /// Bytes sent and received during the last whole second (sampled by the `LinkManager`).
     public private(set) var rateSent: UInt64 = 0
     public private(set) var rateReceived: UInt64 = 0
