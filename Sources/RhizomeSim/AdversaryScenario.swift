@@ -16,6 +16,9 @@ public struct AdversaryRunResult: Codable, Equatable, Sendable {
     public var honestNodes = 0
     /// Ordered honest pairs probed (the same pairs in the baseline and the attacked run).
     public var honestPairs = 0
+    /// Of those, pairs that every path in the graph joins through an adversary: no routing can
+    /// save them. The rest of the losses are pairs that had another path the routing did not use.
+    public var separatedPairs = 0
     /// First send (0.4.7: DHT; 0.5: after a lookup) and second send (source route / learnt coords).
     public var first = RoundResult()
     public var second = RoundResult()
@@ -108,6 +111,9 @@ public struct AdversaryScenario {
         let (all, _) = sim.probePairs(limit: config.effectivePairs, round: 0)
         let pairs = all.filter { !bad.contains($0.0) && !bad.contains($0.1) }
         r.honestPairs = pairs.count
+        let (labels, _) = Adjacency(nodeCount: sim.nodeCount, edges: topology.edges.filter { !bad.contains($0.0) && !bad.contains($0.1) })
+            .components()
+        r.separatedPairs = pairs.lazy.filter { labels[$0.0] != labels[$0.1] }.count
         let firstID = sim.packets.count
         let traffic = sim.checkTraffic(pairs: pairs, all: false, expectation: .live, settle: config.settle)
         r.first = traffic.first
@@ -167,7 +173,7 @@ extension AdversaryComparison {
                 out.append("  NOT converged within \(config.maxConvergenceWait) s: \(r.state.wrongRoot) wrong roots, \(r.state.wrongRootSeq) stale seqs, \(r.state.wrongPredecessor) wrong predecessors, \(r.state.wrongLookup) nodes whose lookups do not reach")
             }
             out.append("  honest nodes rooted at an adversary: \(r.honestRootedAtAdversary) of \(r.honestNodes)")
-            out.append("  honest pairs \(r.honestPairs): first send delivered \(r.first.delivered) (\(r.firstDeliveredFraction)), second send \(r.second.delivered) (\(r.deliveredFraction)); lost in both \(r.lostPairsTotal)")
+            out.append("  honest pairs \(r.honestPairs): first send delivered \(r.first.delivered) (\(r.firstDeliveredFraction)), second send \(r.second.delivered) (\(r.deliveredFraction)); lost in both \(r.lostPairsTotal), of which every path crosses an adversary \(r.separatedPairs)")
             out.append("  stretch: first mean \(r.first.stretch.mean) max \(r.first.stretch.max), second mean \(r.second.stretch.mean) max \(r.second.stretch.max); loops \(r.first.loops + r.second.loops)")
             if !r.lostPairs.isEmpty { out.append("  lost e.g. " + r.lostPairs.prefix(5).map { "\($0[0])→\($0[1])" }.joined(separator: ", ")) }
             if r.withheldFrames > 0 { out.append("  withheld by adversaries: \(r.withheldFrames) frames, \(r.withheldProbes) test packets") }

@@ -55,6 +55,7 @@ import Testing
         #expect(result.attacked.converged)
         // …and exactly the separated pairs are lost, both sends, and the report names them.
         #expect(result.attacked.lostPairsTotal == separated.count)
+        #expect(result.attacked.separatedPairs == separated.count && result.baseline.separatedPairs == separated.count)
         #expect(Set(result.attacked.lostPairs) == separated)
         #expect(result.attacked.second.delivered == result.attacked.honestPairs - separated.count)
         #expect(result.attacked.withheldProbes >= 2 * separated.count)
