@@ -50,6 +50,8 @@ struct PacketRecord {
     var fellBack = false
     /// 0.5: it travelled as tree-routed traffic.
     var sawTree = false
+    /// The node that took it (a node holding the destination's key; with anycast twins, either).
+    var deliveredAt: Int32 = -1
 }
 
 /// Whole-run frame statistics.
@@ -111,8 +113,14 @@ public final class Simulator<R: SimulatedRouter> {
     var lookupTargetBloomCache: [UInt64]?
     /// Sees every frame handed to a link (time, sender, receiver, link, frame), for debugging.
     public var frameObserver: ((Double, Int, Int, LinkID, [UInt8]) -> Void)?
+    /// Adversaries (see `Adversary.swift`): called for every frame a node hands to a link;
+    /// false withholds it (the frame never reaches the link).
+    var outgoingFilter: ((Int, [UInt8]) -> Bool)?
 
-    public init(topology: Topology, seed: UInt64, parameters: NetworkParameters = NetworkParameters()) {
+    /// `adjustKeys` may replace nodes' key pairs after they are drawn (adversaries: a ground
+    /// smallest key, anycast twins); nil leaves every run exactly as before.
+    public init(topology: Topology, seed: UInt64, parameters: NetworkParameters = NetworkParameters(),
+                adjustKeys: ((inout [SigningKeyPair]) -> Void)? = nil) {
         self.seed = seed
         self.parameters = parameters
         self.topology = topology
@@ -121,6 +129,7 @@ public final class Simulator<R: SimulatedRouter> {
         var pairs: [SigningKeyPair] = []
         pairs.reserveCapacity(n)
         for _ in 0..<n { pairs.append(SigningKeyPair.generate(using: &keyRNG)) }
+        adjustKeys?(&pairs)
         keys = pairs.map(\.publicKey)
         keyOrder = Array(0..<n).sorted { pairs[$0].publicKey < pairs[$1].publicKey }
         keyIndex = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -228,6 +237,7 @@ public final class Simulator<R: SimulatedRouter> {
             frames.sentOnDownLink += 1
             return
         }
+        if let filter = outgoingFilter, !filter(node, frame) { return }
         let type = frame.first ?? 0
         if Int(type) < frames.sent.count { frames.sent[Int(type)] += 1 }
         frames.bytes += frame.count
@@ -351,11 +361,16 @@ public final class Simulator<R: SimulatedRouter> {
         let id = payload.withUnsafeBytes { ProbePayload.id($0) }
         guard let id, id < packets.count else { return }
         let p = packets[id]
-        guard Int(p.dst) == node, keys[Int(p.src)] == source else {
+        guard Int(p.dst) == node || keys[Int(p.dst)] == keys[node], keys[Int(p.src)] == source else {
             frames.misdelivered += 1
             return
         }
-        if p.delivered { packets[id].duplicates += 1 } else { packets[id].delivered = true }
+        if p.delivered {
+            packets[id].duplicates += 1
+        } else {
+            packets[id].delivered = true
+            packets[id].deliveredAt = Int32(node)
+        }
     }
 
     /// Runs until no test packet is on a link, at least `minimum` and at most `maximum` seconds.

@@ -44,6 +44,8 @@ struct RhizomeSimCommand: ParsableCommand {
     var maxWait = 300.0
     @Option(help: "Hop limit for loop detection (default: max(4 × diameter, 256)).")
     var hopLimit: Int?
+    @Option(help: "Add adversaries and compare with the same seed without them (no faults): smallest-key-liar:N, anycast:N (N twin pairs) or blackhole:N.")
+    var adversary: AdversarySpec?
     @Flag(help: "Print every convergence check to stderr.")
     var trace = false
     @Option(help: ArgumentHelp("Debugging: follow these nodes (comma-separated indices) and print their tree and bloom frames, their views after each phase and the lost pairs to stderr.", valueName: "nodes"))
@@ -74,6 +76,13 @@ struct RhizomeSimCommand: ParsableCommand {
         config.maxConvergenceWait = maxWait
         config.hopLimit = hopLimit
         let started = Date()
+        if let adversary {
+            let comparison = AdversaryScenario(config, spec: adversary).run()
+            print(json ? comparison.json() : comparison.text())
+            fflush(nil)
+            FileHandle.standardError.write(Data(String(format: "wall clock %.1f s\n", Date().timeIntervalSince(started)).utf8))
+            return
+        }
         var scenario = Scenario(config)
         if trace {
             scenario.trace = { t, c in
@@ -96,6 +105,9 @@ struct RhizomeSimCommand: ParsableCommand {
 }
 
 extension TopologyKind: ExpressibleByArgument {}
+extension AdversarySpec: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}
 extension ProtocolVersion: ExpressibleByArgument {}
 
 @main
