@@ -17,6 +17,8 @@
 #
 # Corpora carry over between campaigns (.build-fuzz/corpus/TARGET), so executions add up; the
 # table shows this campaign's. Exit status: 1 if any target failed (crash, leak, timeout).
+# Do not edit Fuzz/ or the sources while a campaign runs: run.sh rebuilds what is out of date
+# before each target (an edited run.sh rebuilds every library).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,6 +65,8 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 for t in $targets; do
     mkdir -p "$ART/$t"
     marker=$(mktemp)
+    log=$LOGS/$t.log
+    rm -f "$log"  # no figures from an earlier run if this one does not start
     begin=$(date +%s)
     status=0
     if is_router "$t"; then
@@ -74,7 +78,7 @@ for t in $targets; do
         "$RUN" "$t" 0 -runs="$runs" "${extra[@]}" || status=$?
     fi
     wall=$(( $(date +%s) - begin ))
-    log=$LOGS/$t.log
+    touch "$log"
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)

@@ -145,7 +145,7 @@ max_len_of() {
         peeruri) echo 512 ;;
         metadata) echo 64 ;;
         beacon) echo 256 ;;
-        socks) echo 1024 ;;
+        socks|adminsplit) echo 1024 ;;
         *) echo 4096 ;;
     esac
 }

@@ -98,8 +98,10 @@ enum NodeFuzzHarness {
     static func peerURI(_ data: UnsafeRawBufferPointer) throws {
         let text = String(decoding: data, as: UTF8.self)
         func parse(_ role: PeerURI.Role) throws -> PeerURI? {
-            do { return try PeerURI(text, role: role) } catch is PeerURI.ParseError { return nil } catch {
-                throw FuzzFailure("PeerURI threw a non-ParseError: \(error)")
+            // Both refusals are documented: a malformed URI, and a scheme this node does not speak.
+            do { return try PeerURI(text, role: role) } catch is PeerURI.ParseError { return nil }
+            catch is PeerURI.UnsupportedScheme { return nil } catch {
+                throw FuzzFailure("PeerURI threw neither ParseError nor UnsupportedScheme: \(error)")
             }
         }
         let peer = try parse(.peer)

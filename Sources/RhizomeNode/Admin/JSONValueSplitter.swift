@@ -23,6 +23,17 @@ public struct JSONValueSplitter: Sendable {
     /// after a value is found the state restarts for the bytes that follow it (the caller drops
     /// the value's bytes from the front before the next call).
     public mutating func nextValueLength<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
+        scan(bytes)
+    }
+
+    /// The same for the byte slices the admin connection keeps; concrete, so that callers in
+    /// other modules (the fuzz harness) get the specialised scan rather than a generic one.
+    public mutating func nextValueLength(in bytes: ArraySlice<UInt8>) -> Int? {
+        scan(bytes)
+    }
+
+    @inline(__always)
+    private mutating func scan<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
         var i = bytes.startIndex + position
         while i < bytes.endIndex {
             let c = bytes[i]
@@ -73,6 +84,11 @@ public struct JSONValueSplitter: Sendable {
 
     /// One-shot form: the first value's length in `bytes`, scanning from the start.
     public static func firstValueLength<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
+        var s = JSONValueSplitter()
+        return s.nextValueLength(in: bytes)
+    }
+
+    public static func firstValueLength(in bytes: ArraySlice<UInt8>) -> Int? {
         var s = JSONValueSplitter()
         return s.nextValueLength(in: bytes)
     }
