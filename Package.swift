@@ -94,7 +94,8 @@ let package = Package(
         // Counts this thread's malloc calls, for the test that the data path allocates nothing.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "RhizomeNodeCoreTests", dependencies: ["RhizomeNodeCore", "CMallocCounter"], swiftSettings: optimised),
-        .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode"], exclude: ["FuzzRegressions"]),
+        .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode", .product(name: "NIOEmbedded", package: "swift-nio")],
+                    exclude: ["FuzzRegressions"]),
         .target(name: "RhizomeTestSupport", path: "Tests/RhizomeTestSupport"),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeTestSupport"]),
         .testTarget(name: "RhizomeInteropTests", dependencies: ["RhizomeTestSupport"]),

@@ -30,7 +30,7 @@ OPT=${FUZZ_OPT:--O}
 FLAVOR=$BUILD/fuzz
 FLAGS=(-sanitize=fuzzer,address "$OPT" -g)
 CORE_TARGETS=(frame body metadata uvarint traffic router wire05 router05)
-NODE_TARGETS=(hjson peeruri config beacon)
+NODE_TARGETS=(hjson peeruri config beacon socks adminsplit)
 SESSION_TARGETS=(session oob)
 ALL_TARGETS=("${CORE_TARGETS[@]}" "${NODE_TARGETS[@]}" "${SESSION_TARGETS[@]}")
 
@@ -101,10 +101,12 @@ build_libs() {
         build_lib RhizomeSessions 6 "RhizomeCrypto RhizomeCore" $(find "$ROOT/Sources/RhizomeSessions" -name '*.swift' | sort)
     fi
     if [[ $kind == node ]]; then
-        # Only the Foundation- and NIO-free part of RhizomeNode: the JSON and config code, beacons.
+        # Only the Foundation- and NIO-free part of RhizomeNode: the JSON and config code, beacons,
+        # the SOCKS reply parser and the admin splitter.
         build_lib RhizomeNode 5 "RhizomeCrypto RhizomeCore RhizomeIPv6" \
             "$ROOT"/Sources/RhizomeNode/JSON/*.swift "$ROOT"/Sources/RhizomeNode/Config/*.swift \
-            "$ROOT"/Sources/RhizomeNode/Multicast/Beacon.swift "$ROOT"/Sources/RhizomeNode/Multicast/Beacon05.swift
+            "$ROOT"/Sources/RhizomeNode/Multicast/Beacon.swift "$ROOT"/Sources/RhizomeNode/Multicast/Beacon05.swift \
+            "$ROOT"/Sources/RhizomeNode/Links/SOCKSReply.swift "$ROOT"/Sources/RhizomeNode/Admin/JSONValueSplitter.swift
     fi
 }
 
@@ -143,6 +145,7 @@ max_len_of() {
         peeruri) echo 512 ;;
         metadata) echo 64 ;;
         beacon) echo 256 ;;
+        socks|adminsplit) echo 1024 ;;
         *) echo 4096 ;;
     esac
 }

@@ -5,22 +5,35 @@
 ///
 /// Incremental: the scan state (position, depth, string and escape flags) is kept between calls,
 /// so a request that arrives a byte at a time is scanned once in all, not once per read.
-struct JSONValueSplitter {
+public struct JSONValueSplitter: Sendable {
     /// Bytes of the current value already scanned (from the start of the bytes given).
-    private(set) var position = 0
+    public private(set) var position = 0
     private var depth = 0
     private var inString = false
     private var escaped = false
     private var started = false
     private var inScalar = false
     /// Bytes examined over the splitter's life (for tests of the linear cost).
-    private(set) var scannedBytes = 0
+    public private(set) var scannedBytes = 0
+
+    public init() {}
 
     /// Length of the first complete value in `bytes` (leading whitespace included), or nil if
     /// more bytes are needed. `bytes` must be what the previous call saw, plus bytes appended;
     /// after a value is found the state restarts for the bytes that follow it (the caller drops
     /// the value's bytes from the front before the next call).
-    mutating func nextValueLength<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
+    public mutating func nextValueLength<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
+        scan(bytes)
+    }
+
+    /// The same for the byte slices the admin connection keeps; concrete, so that callers in
+    /// other modules (the fuzz harness) get the specialised scan rather than a generic one.
+    public mutating func nextValueLength(in bytes: ArraySlice<UInt8>) -> Int? {
+        scan(bytes)
+    }
+
+    @inline(__always)
+    private mutating func scan<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
         var i = bytes.startIndex + position
         while i < bytes.endIndex {
             let c = bytes[i]
@@ -70,7 +83,12 @@ struct JSONValueSplitter {
     }
 
     /// One-shot form: the first value's length in `bytes`, scanning from the start.
-    static func firstValueLength<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
+    public static func firstValueLength<C: Collection>(in bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
+        var s = JSONValueSplitter()
+        return s.nextValueLength(in: bytes)
+    }
+
+    public static func firstValueLength(in bytes: ArraySlice<UInt8>) -> Int? {
         var s = JSONValueSplitter()
         return s.nextValueLength(in: bytes)
     }

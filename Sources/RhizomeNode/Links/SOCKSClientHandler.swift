@@ -94,47 +94,31 @@ final class SOCKSClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func step(_ context: ChannelHandlerContext) {
         guard var buf = buffer else { return }
+        let stage: SOCKSReply.Stage
         switch state {
-        case .greeting:
-            guard let reply = buf.readBytes(length: 2) else { return }
-            buffer = buf
-            guard reply[0] == 0x05 else { return fail(context, "not a SOCKS5 proxy") }
-            switch reply[1] {
-            case 0x00:
-                sendConnect(context)
-            case 0x02:
-                state = .authenticating
-                let u = Array(username.utf8.prefix(255)), p = Array(password.utf8.prefix(255))
-                write(context, [0x01, UInt8(u.count)] + u + [UInt8(p.count)] + p)
-            default:
-                return fail(context, "no acceptable authentication method")
-            }
-            step(context)
-        case .authenticating:
-            guard let reply = buf.readBytes(length: 2) else { return }
-            buffer = buf
-            guard reply[1] == 0x00 else { return fail(context, "authentication refused") }
+        case .greeting: stage = .method
+        case .authenticating: stage = .authentication
+        case .connecting: stage = .connect
+        case .connected, .failed: return
+        }
+        guard let (reply, length) = SOCKSReply.parse(stage, buf.readableBytesView) else { return }
+        buf.moveReaderIndex(forwardBy: length)
+        buffer = buf
+        switch reply {
+        case .failure(let message):
+            return fail(context, message)
+        case .noAuthentication, .authenticated:
             sendConnect(context)
             step(context)
-        case .connecting:
-            guard buf.readableBytes >= 5, let head = buf.getBytes(at: buf.readerIndex, length: 5) else { return }
-            let addressLength: Int
-            switch head[3] {
-            case 0x01: addressLength = 4
-            case 0x04: addressLength = 16
-            case 0x03: addressLength = 1 + Int(head[4])
-            default: return fail(context, "bad reply address type \(head[3])")
-            }
-            let total = 4 + addressLength + 2
-            guard buf.readableBytes >= total else { return }
-            buf.moveReaderIndex(forwardBy: total)
-            buffer = buf
-            guard head[1] == 0x00 else { return fail(context, "CONNECT refused (code \(head[1]))") }
+        case .usernamePassword:
+            state = .authenticating
+            let u = Array(username.utf8.prefix(255)), p = Array(password.utf8.prefix(255))
+            write(context, [0x01, UInt8(u.count)] + u + [UInt8(p.count)] + p)
+            step(context)
+        case .connected:
             state = .connected
             timer?.cancel()
             done.succeed(())
-        case .connected, .failed:
-            return
         }
     }
 
