@@ -33,6 +33,13 @@ struct Session: TimedEntry, Sendable {
     /// (0 whenever the shared keys are recomputed). Unused in 0.4, which checks no nonce there.
     var nextSendNonce: UInt64 = 0
     var nextRecvNonce: UInt64 = 0
+    /// 0.4: anti-replay windows of the three rows (ironwood 0.4 checks only the ordinary row's
+    /// nonce, against a mark that moves about once a minute). Each belongs to its row's shared
+    /// key: reset when that key changes; on ROTATE the "fromNext and toSend" key becomes the
+    /// ordinary one, and its window with it. `.unused` in 0.5 sessions (strict marks instead).
+    var ordinaryWindow: ReplayWindow
+    var nextSendWindow: ReplayWindow
+    var nextRecvWindow: ReplayWindow
     /// 0.4: time of the last throttled success action of RECEIVE. 0.5: time of the last ROTATE.
     /// nil = never.
     var rotated: Double?
@@ -55,8 +62,15 @@ struct Session: TimedEntry, Sendable {
     }
 
     /// SESSION_FOR step 2: a new session from a decrypted init/ack, with three fresh key pairs.
-    init<R: RandomSource>(remote: PublicKey, remoteStatic: BoxPublicKey?, from h: Handshake, generation: UInt64, now: Double, random: inout R) {
+    init<R: RandomSource>(
+        remote: PublicKey, remoteStatic: BoxPublicKey?, from h: Handshake, generation: UInt64, now: Double,
+        random: inout R, version: ProtocolVersion = .v04
+    ) {
         self.remote = remote
+        let windowed = version == .v04
+        ordinaryWindow = windowed ? ReplayWindow() : .unused
+        nextSendWindow = windowed ? ReplayWindow() : .unused
+        nextRecvWindow = windowed ? ReplayWindow() : .unused
         self.remoteStatic = remoteStatic
         self.generation = generation
         self.since = now
@@ -70,8 +84,15 @@ struct Session: TimedEntry, Sendable {
         fixShared(recvNonce: 0, sendNonce: 0)
     }
 
-    /// "Recompute shared keys (r, s)" (0.5 also zeroes the two next-row high-water marks).
-    mutating func fixShared(recvNonce r: UInt64, sendNonce s: UInt64, knownRecvShared: BoxSharedKey?? = nil) {
+    /// Which replay window `fixShared` keeps: one whose row's key has not changed (the caller has
+    /// already moved the old window into that row).
+    enum KeptWindow { case none, ordinary, nextRecv }
+
+    /// "Recompute shared keys (r, s)" (0.5 also zeroes the two next-row high-water marks; 0.4
+    /// resets the replay windows but `keep`).
+    mutating func fixShared(
+        recvNonce r: UInt64, sendNonce s: UInt64, knownRecvShared: BoxSharedKey?? = nil, keep: KeptWindow = .none
+    ) {
         recvShared = knownRecvShared ?? BoxSharedKey(theirs: current, ours: recv.secretKey)
         sendShared = BoxSharedKey(theirs: current, ours: send.secretKey)
         recvNonce = r
@@ -80,6 +101,9 @@ struct Session: TimedEntry, Sendable {
         nextRecvNonce = 0
         nextSendCache = .unknown
         nextRecvCache = .unknown
+        if keep != .ordinary { ordinaryWindow.reset() }
+        nextSendWindow.reset()
+        if keep != .nextRecv { nextRecvWindow.reset() }
     }
 
     /// recv := send, send := nextLocal, nextLocal := new, localKeySeq += 1 (shared keys not touched).
@@ -98,12 +122,22 @@ struct Session: TimedEntry, Sendable {
     /// INIT/ACK with a newer seq: UPDATE (§4.6). Returns false (and changes nothing) if not newer.
     mutating func update<R: RandomSource>(with h: Handshake, now: Double, random: inout R) -> Bool {
         guard h.seq > seq else { return false }
+        // recv becomes the old send key, so a row whose remote key is the old `next` keeps the
+        // old "fromNext and toSend" key, and must keep its replay window (the remote's nonces go on).
+        var keep = KeptWindow.none
+        if h.current == next {
+            swap(&ordinaryWindow, &nextSendWindow)
+            keep = .ordinary
+        } else if h.next == next {
+            swap(&nextRecvWindow, &nextSendWindow)
+            keep = .nextRecv
+        }
         current = h.current
         next = h.next
         seq = h.seq
         remoteKeySeq = h.keySeq
         advanceLocalKeys(random: &random)
-        fixShared(recvNonce: 0, sendNonce: sendNonce)  // the send nonce is deliberately kept
+        fixShared(recvNonce: 0, sendNonce: sendNonce, keep: keep)  // the send nonce is deliberately kept
         expiry = now + SessionConstants.sessionTimeout
         return true
     }
@@ -166,18 +200,18 @@ struct Session: TimedEntry, Sendable {
         let row: Row
         let key: BoxSharedKey?
         if fromCurrent && toRecv {
-            guard n > recvNonce else { return .replay }
+            guard n > recvNonce, strict || !ordinaryWindow.isUsed || ordinaryWindow.check(n) else { return .replay }
             row = .ordinary
             key = recvShared
         } else if fromNext && toSend {
-            guard !strict || n > nextSendNonce else { return .replay }
+            guard strict ? n > nextSendNonce : !nextSendWindow.isUsed || nextSendWindow.check(n) else { return .replay }
             row = .nextSend
             if case .known(let k) = nextSendCache { key = k } else {
                 key = BoxSharedKey(theirs: next, ours: send.secretKey)
                 nextSendCache = .known(key)
             }
         } else if fromNext && toRecv {
-            guard !strict || n > nextRecvNonce else { return .replay }
+            guard strict ? n > nextRecvNonce : !nextRecvWindow.isUsed || nextRecvWindow.check(n) else { return .replay }
             row = .nextRecv
             if case .known(let k) = nextRecvCache { key = k } else {
                 key = BoxSharedKey(theirs: next, ours: recv.secretKey)
@@ -189,6 +223,13 @@ struct Session: TimedEntry, Sendable {
         let boxed = UnsafeRawBufferPointer(rebasing: msg[offset...])
         guard let key, boxed.count >= BoxSharedKey.overhead else { return .sendInit }
         guard key.open(detached: boxed, nonce: n, into: output) else { return .sendInit }
+        if !strict {
+            switch row {
+            case .ordinary: if ordinaryWindow.isUsed { ordinaryWindow.mark(n) }
+            case .nextSend: if nextSendWindow.isUsed { nextSendWindow.mark(n) }
+            case .nextRecv: if nextRecvWindow.isUsed { nextRecvWindow.mark(n) }
+            }
+        }
         let plainCount = boxed.count - BoxSharedKey.overhead
         guard plainCount >= 32 else { return .shortPlaintext }
         let throttleOpen = rotated.map { now - $0 > SessionConstants.rotationThrottle } ?? true
@@ -229,7 +270,9 @@ struct Session: TimedEntry, Sendable {
         next = innerKey
         remoteKeySeq &+= 1
         advanceLocalKeys(random: &random)
-        fixShared(recvNonce: n, sendNonce: 0, knownRecvShared: viaNextSend ? .some(key) : nil)
+        // The new ordinary key is DH(old next, old send): the old "fromNext and toSend" key.
+        swap(&ordinaryWindow, &nextSendWindow)
+        fixShared(recvNonce: n, sendNonce: 0, knownRecvShared: viaNextSend ? .some(key) : nil, keep: .ordinary)
         rotated = now
     }
 }

@@ -42,6 +42,9 @@ public struct SessionCounters: Sendable, Equatable {
     public var trafficTriggeringInit = 0
     /// TRAFFIC from a key with no session (answered with a throw-away INIT).
     public var trafficWithoutSession = 0
+    /// INITs not sent in answer to TRAFFIC because `InitRateLimiter` refused them (counted also
+    /// in `trafficWithoutSession` or `trafficTriggeringInit`).
+    public var rateLimitedInits = 0
     /// Authenticated TRAFFIC whose plaintext lacks the 32-byte next key.
     public var droppedShortPlaintext = 0
     /// Empty, dummy or unknown-type messages.
@@ -73,6 +76,8 @@ public struct SessionCounters: Sendable, Equatable {
 /// active one — is evicted (its peer is not told; a later packet re-handshakes, as after an idle
 /// timeout). Sessions are only created from INIT/ACKs with a valid signature of the remote key,
 /// buffers only by local SENDs. Each buffer holds one packet (ironwood keeps only the latest).
+/// INITs answering TRAFFIC pass `initLimiter` first (at most 1/s per key, 200/s in all); TRAFFIC
+/// from a key with no session keeps no state beyond the limiter's bounded table.
 public struct SessionManager: Sendable {
     public let keys: SigningKeyPair
     public var localKey: PublicKey { keys.publicKey }
@@ -93,6 +98,8 @@ public struct SessionManager: Sendable {
     var sessionTimers = DeadlineHeap<PublicKey>()
     var bufferTimers = DeadlineHeap<PublicKey>()
     var generationCounter: UInt64 = 0
+    /// Throttles INITs sent in answer to TRAFFIC (1/s per key, 200/s in all).
+    public var initLimiter = InitRateLimiter()
 
     /// What the caller must do, in order. Drain with `takeActions()`.
     public var actions: [SessionAction] = []
@@ -136,11 +143,11 @@ public struct SessionManager: Sendable {
     public var pendingCount: Int { buffers.count }
     public func hasSession(with key: PublicKey) -> Bool { sessions[key] != nil }
 
-    /// The sessions for the admin `getSessions` command, sorted by key.
-    public func sessionSummaries(now: Double) -> [SessionSummary] {
-        sessions.values
+    /// The sessions for the admin `getSessions` command, in key-byte order: those with the `limit`
+    /// smallest keys (`KeySelection`).
+    public func sessionSummaries(now: Double, limit: Int = .max) -> [SessionSummary] {
+        KeySelection.smallest(sessions.values, limit: limit) { $0.remote }
             .map { SessionSummary(key: $0.remote, bytesReceived: $0.rx, bytesSent: $0.tx, uptime: max(0, now - $0.since)) }
-            .sorted { $0.key < $1.key }
     }
 
     // MARK: timers
@@ -276,7 +283,7 @@ public struct SessionManager: Sendable {
         let generation = nextGeneration()
         var session = Session(
             remote: remote, remoteStatic: buffer?.remoteStatic ?? BoxPublicKey(ed25519: remote), from: h,
-            generation: generation, now: now, random: &random)
+            generation: generation, now: now, random: &random, version: version)
         if let buffer {
             session.send = buffer.currentPair
             session.nextLocal = buffer.nextPair
@@ -315,8 +322,13 @@ public struct SessionManager: Sendable {
     ) -> Range<Int>? {
         guard let index = sessions.index(forKey: remote) else {
             // Throw-away INIT: keys forgotten at once, no state kept (a spoofed sender costs us
-            // only this message). If the remote ACKs, HANDLE_ACK builds a fresh session.
+            // only this message). If the remote ACKs, HANDLE_ACK builds a fresh session. The
+            // limiter is asked before any key is made: forged sources are free to an attacker.
             counters.trafficWithoutSession += 1
+            guard initLimiter.allow(remote, now: now) else {
+                counters.rateLimitedInits += 1
+                return nil
+            }
             let c = BoxKeyPair.generate(using: &random)
             let n = BoxKeyPair.generate(using: &random)
             let h = Handshake(current: c.publicKey, next: n.publicKey, keySeq: 0, seq: unixSeconds(now))
@@ -328,6 +340,10 @@ public struct SessionManager: Sendable {
             return range
         case .sendInit:
             counters.trafficTriggeringInit += 1
+            guard initLimiter.allow(remote, now: now) else {
+                counters.rateLimitedInits += 1
+                return nil
+            }
             let s = sessions.values[index]
             sendHandshake(SessionConstants.typeInit, s.handshake(seq: unixSeconds(now)), to: remote, remoteStatic: s.remoteStatic)
         case .malformed:

@@ -187,11 +187,19 @@ extension Router {
         nextSweep = now + (paths.isEmpty ? 60 : 1)
     }
 
-    /// The DHT table for `getDHT`: each path's source, and our ports toward source and destination.
-    public var dhtEntries: [(key: PublicKey, port: PeerPort, rest: PeerPort)] {
-        dht.map { key, e in
+    /// The DHT table for `getDHT`: each path's source, and our ports toward source and destination,
+    /// in key-byte order (the `limit` smallest keys; see `KeySelection`).
+    public func dhtEntries(limit: Int = .max) -> [(key: PublicKey, port: PeerPort, rest: PeerPort)] {
+        KeySelection.smallest(dht, limit: limit) { $0.key.source }.map { key, e in
             (key.source, e.peer.flatMap { peerIndex[$0] }.map { peers[$0].port } ?? 0,
              e.rest.flatMap { peerIndex[$0] }.map { peers[$0].port } ?? 0)
-        }.sorted { $0.key.hex < $1.key.hex }
+        }
+    }
+
+    public var dhtEntries: [(key: PublicKey, port: PeerPort, rest: PeerPort)] { dhtEntries() }
+
+    /// The sources of the `limit` smallest DHT keys, in key-byte order (remote `getDHT`).
+    public func dhtKeys(limit: Int) -> [PublicKey] {
+        KeySelection.smallest(dht.keys.lazy.map(\.source), limit: limit) { $0 }
     }
 }

@@ -78,7 +78,10 @@ extension Router {
 
     /// The pathfinder table for `getPaths`: destination key and stored route (with its final 0),
     /// empty until a response arrived.
-    public var pathEntries: [(key: PublicKey, path: [PeerPort])] {
-        paths.map { ($0.key, $0.value.route.map { $0 + [0] } ?? []) }.sorted { $0.key.hex < $1.key.hex }
+    /// In key-byte order, the `limit` smallest keys (see `KeySelection`).
+    public func pathEntries(limit: Int = .max) -> [(key: PublicKey, path: [PeerPort])] {
+        KeySelection.smallest(paths, limit: limit) { $0.key }.map { ($0.key, $0.value.route.map { $0 + [0] } ?? []) }
     }
+
+    public var pathEntries: [(key: PublicKey, path: [PeerPort])] { pathEntries() }
 }

@@ -11,7 +11,7 @@ extension Daemon {
         let runtime = self.runtime, links = self.links
 
         admin.register("getSessions", "Show established traffic sessions with remote nodes") { _ in
-            let list: [JSONValue] = runtime.sessions.sessionSummaries(now: runtime.now).map { s in
+            let list: [JSONValue] = runtime.sessions.sessionSummaries(now: runtime.now, limit: KeySelection.adminAnswerLimit).map { s in
                 .object(JSONObject([
                     ("address", .string(Address(key: s.key).description)),
                     ("key", .string(s.key.hex)),
@@ -120,6 +120,7 @@ extension Daemon {
             ("links", .object(JSONObject([
                 ("open", .int(links.allLinks.count)),
                 ("droppedTrafficSendBufferFull", .int(links.allLinks.reduce(UInt64(0)) { $0 &+ ($1.handler?.droppedTraffic ?? 0) })),
+                ("droppedProtocolSendBufferFull", .int(links.allLinks.reduce(UInt64(0)) { $0 &+ ($1.handler?.droppedProtocol ?? 0) })),
             ]))),
         ]))
     }

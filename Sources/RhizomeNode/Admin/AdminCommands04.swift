@@ -40,7 +40,7 @@ extension Daemon {
         }
 
         admin.register("getDHT", "Show known DHT entries") { _ in
-            let entries: [JSONValue] = runtime.router.dhtEntries.map { e in
+            let entries: [JSONValue] = runtime.router.dhtEntries(limit: KeySelection.adminAnswerLimit).map { e in
                 .object(JSONObject([
                     ("address", .string(Address(key: e.key).description)),
                     ("key", .string(e.key.hex)),
@@ -52,7 +52,7 @@ extension Daemon {
         }
 
         admin.register("getPaths", "Show established paths through this node") { _ in
-            let entries: [JSONValue] = runtime.router.pathEntries.map { e in
+            let entries: [JSONValue] = runtime.router.pathEntries(limit: KeySelection.adminAnswerLimit).map { e in
                 .object(JSONObject([
                     ("address", .string(Address(key: e.key).description)),
                     ("key", .string(e.key.hex)),

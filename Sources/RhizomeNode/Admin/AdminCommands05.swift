@@ -32,7 +32,7 @@ extension Daemon {
         }
 
         admin.register("getTree", "Show known Tree entries", goType: "admin.GetTreeRequest") { _ in
-            let entries: [JSONValue] = runtime.router.treeEntries.sorted { $0.key.hex < $1.key.hex }.map { e in
+            let entries: [JSONValue] = runtime.router.treeEntries(limit: KeySelection.adminAnswerLimit).map { e in
                 .object(JSONObject([
                     ("address", .string(Address(key: e.key).description)),
                     ("key", .string(e.key.hex)),
@@ -44,7 +44,7 @@ extension Daemon {
         }
 
         admin.register("getPaths", "Show established paths through this node", goType: "admin.GetPathsRequest") { _ in
-            let entries: [JSONValue] = runtime.router.pathEntries.sorted { $0.key.hex < $1.key.hex }.map { e in
+            let entries: [JSONValue] = runtime.router.pathEntries(limit: KeySelection.adminAnswerLimit).map { e in
                 .object(JSONObject([
                     ("address", .string(Address(key: e.key).description)),
                     ("key", .string(e.key.hex)),
@@ -56,7 +56,7 @@ extension Daemon {
         }
 
         admin.register("getSessions", "Show established traffic sessions with remote nodes", goType: "admin.GetSessionsRequest") { _ in
-            let list: [JSONValue] = runtime.sessions.sessionSummaries(now: runtime.now).sorted { $0.key.hex < $1.key.hex }.map { s in
+            let list: [JSONValue] = runtime.sessions.sessionSummaries(now: runtime.now, limit: KeySelection.adminAnswerLimit).map { s in
                 .object(JSONObject([
                     ("address", .string(Address(key: s.key).description)),
                     ("key", .string(s.key.hex)),
@@ -131,7 +131,7 @@ extension Daemon {
         // Beyond 0.5.12: reachability and round-trip time to a node, by key or address.
         admin.register("ping", "Measure the round trip to a node by key or address (rhizome only)", fields: ["target"]) { args in
             Self.ping(args, runtime: runtime, admin: admin) { key in
-                let path = runtime.router.pathEntries.first { $0.key == key }?.path
+                let path = runtime.router.path(to: key)
                 return [("path", path.map { .array($0.map(JSONValue.int)) } ?? .null)]
             }
         }

@@ -38,8 +38,28 @@ final class AdminServer {
     /// Selects the envelope; the 0.5 commands set it when they are registered.
     var version: ProtocolVersion = .v04
 
-    /// Largest request accepted; a client that sends more gets an error and is disconnected.
+    /// Largest request accepted (1 MiB); a client that sends more gets an error and is disconnected.
     static let maxRequestBytes = 1 << 20
+    /// Admin connections open at once at most; a further one is closed as soon as it is accepted
+    /// (and counted in `refusedConnections`), so idle clients cannot hold unbounded buffers.
+    static let maxConnections = 64
+    private(set) var openConnections = 0
+    private(set) var refusedConnections = 0
+
+    /// Counts a new connection in; false if the server is full and the connection must go.
+    func connectionOpened() -> Bool {
+        guard openConnections < Self.maxConnections else {
+            refusedConnections += 1
+            return false
+        }
+        openConnections += 1
+        return true
+    }
+
+    func connectionClosed() { openConnections -= 1 }
+
+    /// The address the server listens on (tcp: with the port the system chose for port 0).
+    var localAddress: SocketAddress? { channel?.localAddress }
 
     init(eventLoop: EventLoop, log: Logger) {
         self.eventLoop = eventLoop
@@ -89,6 +109,8 @@ final class AdminServer {
         case .tcp(let host, let port):
             channel = try bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1).bind(host: host, port: Int(port)).wait()
             log.info("TCP admin socket listening on \(channel?.localAddress.map { "\($0)" } ?? "")")
+            // Only ever the operator's own choice (the default is a unix socket): say what it risks.
+            if let warning = endpoint.exposureWarning { log.warning("\(warning)") }
         }
     }
 
@@ -187,7 +209,14 @@ final class AdminConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let server: AdminServer
+    /// Received bytes; those before `consumed` were answered already.
     private var buffer: [UInt8] = []
+    private var consumed = 0
+    private var splitter = JSONValueSplitter()
+    /// Whether this connection was counted in (not refused at the cap).
+    private var counted = false
+    /// Bytes the splitter has examined on this connection (tests check the cost stays linear).
+    var scannedBytes: Int { splitter.scannedBytes }
     private var busy = false
     private var closed = false
     private var sawEOF = false
@@ -197,12 +226,33 @@ final class AdminConnectionHandler: ChannelInboundHandler {
 
     init(server: AdminServer) { self.server = server }
 
+    func channelActive(context: ChannelHandlerContext) {
+        admit(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { admit(context: context) }
+    }
+
+    /// Counts the connection in once, or closes it when the server is at `maxConnections`.
+    private func admit(context: ChannelHandlerContext) {
+        guard !counted, !closed else { return }
+        counted = server.connectionOpened()
+        if !counted {
+            closed = true
+            context.close(promise: nil)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var chunk = unwrapInboundIn(data)
-        if discarding { return }
-        if let bytes = chunk.readBytes(length: chunk.readableBytes) { buffer += bytes }
-        if buffer.count > AdminServer.maxRequestBytes {
+        if discarding || closed { return }
+        buffer.append(contentsOf: chunk.readableBytesView)
+        chunk.moveReaderIndex(to: chunk.writerIndex)
+        if buffer.count - consumed > AdminServer.maxRequestBytes {
             buffer = []
+            consumed = 0
             discarding = true
             let message = "request larger than \(AdminServer.maxRequestBytes) bytes"
             let reply = server.version == .v05 ? AdminServer.envelope05(error: message, echo: AdminServer.emptyEcho) : AdminServer.envelope(error: message)
@@ -227,6 +277,10 @@ final class AdminConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
+        if counted {
+            counted = false
+            server.connectionClosed()
+        }
         context.fireChannelInactive()
     }
 
@@ -236,15 +290,22 @@ final class AdminConnectionHandler: ChannelInboundHandler {
 
     private func process(context: ChannelHandlerContext) {
         guard !busy, !closed else { return }
-        guard let n = JSONValueSplitter.firstValueLength(in: buffer) else {
+        guard let n = splitter.nextValueLength(in: buffer[consumed...]) else {
             if sawEOF {
                 // As 0.4.7: whatever is left (nothing, or a partial value) gets this reply.
                 respond(context: context, server.incompleteRequestReply, keep: false)
             }
             return
         }
-        let request = Array(buffer[0..<n])
-        buffer.removeFirst(n)
+        let request = Array(buffer[consumed..<consumed + n])
+        consumed += n
+        if consumed == buffer.count {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 65536)
+            consumed = 0
+        } else if consumed >= 65536, consumed * 2 >= buffer.count {
+            buffer.removeFirst(consumed)
+            consumed = 0
+        }
         busy = true
         server.handle(requestBytes: request).whenComplete { [weak self] result in
             guard let self else { return }

@@ -53,7 +53,7 @@ public final class Daemon {
                     return .object(JSONObject([("coords", .string(coords)), ("key", .string(keys.publicKey.hex))]))
                 }
                 proto.peerKeys = { [weak runtime04] in runtime04?.router.peerStatus.map(\.key) ?? [] }
-                proto.tableKeys = { [weak runtime04] in runtime04?.router.dhtEntries.map(\.key) ?? [] }
+                proto.tableKeys = { [weak runtime04] limit in runtime04?.router.dhtKeys(limit: limit) ?? [] }
                 if let admin { Daemon.registerAdminCommands04(admin, runtime: runtime04, links: links, keys: keys) }
             }
         case .v05:
@@ -68,7 +68,7 @@ public final class Daemon {
                                         ("routing_entries", .string("\(runtime05?.router.routingEntries ?? 0)"))]))
                 }
                 proto.peerKeys = { [weak runtime05] in runtime05?.router.peerStatus.map(\.key) ?? [] }
-                proto.tableKeys = { [weak runtime05] in runtime05?.router.treeEntries.map(\.key) ?? [] }
+                proto.tableKeys = { [weak runtime05] limit in runtime05?.router.treeKeys(limit: limit) ?? [] }
                 if let admin { Daemon.registerAdminCommands05(admin, runtime: runtime05, links: links, keys: keys) }
             }
         }

@@ -34,7 +34,8 @@ final class ProtoHandler {
     /// key and routing entries), peer keys, and the DHT (0.4) or tree (0.5) keys.
     var selfDocument: () -> JSONValue = { .object(JSONObject()) }
     var peerKeys: () -> [PublicKey] = { [] }
-    var tableKeys: () -> [PublicKey] = { [] }
+    /// The table's keys: at most the given count, the smallest in key-byte order.
+    var tableKeys: (Int) -> [PublicKey] = { _ in [] }
     let localKey: PublicKey
     private var pending: [Pending: EventLoopPromise<[UInt8]>] = [:]
 
@@ -64,7 +65,8 @@ final class ProtoHandler {
             case Self.debugPeersRequest:
                 sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugPeersResponse] + packKeys(peerKeys()))
             case Self.debugTableRequest:
-                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugTableResponse] + packKeys(tableKeys()))
+                // Only as many keys as one answer carries are selected (the table can hold 65,536).
+                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugTableResponse] + packKeys(tableKeys(maxKeysPerAnswer)))
             case Self.debugSelfResponse: complete(.debugSelf, from, body)
             case Self.debugPeersResponse: complete(.debugPeers, from, body)
             case Self.debugTableResponse: complete(.debugTable, from, body)
@@ -74,6 +76,10 @@ final class ProtoHandler {
             break
         }
     }
+
+    /// Keys one getPeers/getDHT/getTree answer carries at most: what fits `maxPayload` after the
+    /// three type bytes (0.4: 1,657; 0.5: 2,047). Answers list the smallest keys, in byte order.
+    var maxKeysPerAnswer: Int { max(0, (maxPayload - 3) / 32) }
 
     func packKeys(_ keys: [PublicKey]) -> [UInt8] {
         var out: [UInt8] = []

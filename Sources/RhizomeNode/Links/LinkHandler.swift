@@ -12,6 +12,11 @@ import RhizomeCore
 ///
 /// One timer each, re-armed lazily: nothing is scheduled per frame (a timer that fires early
 /// re-arms once for the current due time; one with nothing due stops until it is needed again).
+///
+/// A peer that stops reading: once the channel is above its write-buffer high mark (unwritable),
+/// traffic frames are dropped, protocol frames are queued only up to one more high mark's worth
+/// (`maxProtocolBytesWhileUnwritable`; beyond it they are dropped and counted), and if the
+/// channel stays unwritable for `stallTimeout` (30 s) the link is closed ("peer stopped reading").
 final class LinkHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -32,6 +37,20 @@ final class LinkHandler: ChannelInboundHandler {
     private var keepaliveDue: NIODeadline?
     /// 0.5: when the link closes unless a frame arrives; nil when no reply is awaited.
     private var readDeadline: NIODeadline?
+
+    /// How long the channel may stay unwritable (the peer taking nothing) before the link closes.
+    /// A property so tests can shorten it.
+    var stallTimeout = TimeAmount.seconds(30)
+    /// Protocol-frame bytes queued at most while the channel is unwritable: one more high mark of
+    /// `LinkManager.writeBufferWaterMark`, so a non-reading peer costs at most about twice the
+    /// high mark (plus one hand-off buffer). Frames beyond it are dropped (`droppedProtocol`).
+    var maxProtocolBytesWhileUnwritable = LinkManager.writeBufferWaterMark.high
+    /// When the channel last became unwritable; nil while writable.
+    private var unwritableSince: NIODeadline?
+    private var queuedWhileUnwritable = 0
+    private var stallTimer: Scheduled<Void>?
+    /// Protocol frames dropped because the peer was not reading.
+    private(set) var droppedProtocol: UInt64 = 0
 
     /// 0.5 timers (routing.md §2.4, ironwood 743fe2f `peerKeepAliveDelay`, `peerTimeout`).
     static let keepaliveDelay05 = TimeAmount.seconds(1)
@@ -82,9 +101,28 @@ final class LinkHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            unwritableSince = nil
+            queuedWhileUnwritable = 0
+            stallTimer?.cancel()
+            stallTimer = nil
+        } else if unwritableSince == nil {
+            let since = context.eventLoop.now
+            unwritableSince = since
+            stallTimer = context.eventLoop.scheduleTask(deadline: since + stallTimeout) { [weak self] in
+                guard let self, let context = self.context, self.unwritableSince == since else { return }
+                self.closeReason = "peer stopped reading: nothing taken for \(self.stallTimeout.nanoseconds / 1_000_000_000) s"
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         keepaliveTimer?.cancel()
         timeoutTimer?.cancel()
+        stallTimer?.cancel()
         if let link { onClose(link, closeReason) }
         self.context = nil
         context.fireChannelInactive()
@@ -119,7 +157,7 @@ final class LinkHandler: ChannelInboundHandler {
     /// write-buffer water mark: when it is above the high mark, traffic frames (0.4: types 9 and
     /// 10; 0.5: type 9; told apart by the first byte `fill` writes) are dropped — TCP inside the
     /// overlay recovers, as it does from ironwood's 25 ms queue drops — while protocol frames are
-    /// always queued (they are small and rare). Returns false if the frame was dropped.
+    /// queued up to `maxProtocolBytesWhileUnwritable` more. Returns false if the frame was dropped.
     func writeFrame(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> Bool {
         guard let context, length > 0, length <= FrameDecoder.maxFrameLength(version) else { return false }
         let prefix = FrameDecoder.prefixLength(length, version)
@@ -142,10 +180,18 @@ final class LinkHandler: ChannelInboundHandler {
         let isTraffic = version == .v04
             ? type == WireType.dhtTraffic.rawValue || type == WireType.pathTraffic.rawValue
             : type == Self.trafficType05
-        if isTraffic, !context.channel.isWritable {
-            sendBuffer.moveWriterIndex(to: start)
-            droppedTraffic &+= 1
-            return false
+        if !context.channel.isWritable {
+            if isTraffic {
+                sendBuffer.moveWriterIndex(to: start)
+                droppedTraffic &+= 1
+                return false
+            }
+            if queuedWhileUnwritable + length + prefix > maxProtocolBytesWhileUnwritable {
+                sendBuffer.moveWriterIndex(to: start)
+                droppedProtocol &+= 1
+                return false
+            }
+            queuedWhileUnwritable += length + prefix
         }
         link?.bytesSent &+= UInt64(length + prefix)
         pendingFlush = true

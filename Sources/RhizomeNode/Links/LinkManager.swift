@@ -79,9 +79,17 @@ final class LinkManager {
     /// Most established links. Further inbound connections are closed at once (and logged);
     /// configured peers wait for their next retry. Bounds every per-link table in the node.
     static let maxLinks = 4096
-    /// Most connections still in the metadata handshake (each lasts at most 6 s). Bounds what a
-    /// peer that opens many connections and sends nothing can hold.
-    static let maxHandshakes = 256
+    /// Most connections still in their handshakes, inbound and outbound counted apart so inbound
+    /// connections can never take the slots for dialling configured peers; one remote address
+    /// holds at most 8 inbound ones. Every stage has a deadline: TCP connect (`dialTimeout`),
+    /// SOCKS (`socksTimeout`, 10 s), WebSocket upgrade (6 s out, 10 s in), TLS and metadata
+    /// (6 s from the TCP connect). Further connections are closed at once, or wait for a redial.
+    static let maxInboundHandshakes = 256
+    static let maxOutboundHandshakes = 256
+    static let maxInboundHandshakesPerAddress = 8
+    var socksTimeout = SOCKSClientHandler.defaultTimeout
+    /// Inbound table entries in their handshake, with the remote address (no port); swept lazily.
+    private var inboundHandshakes: [LinkKey: String] = [:]
     /// Per-link send buffer above the kernel's: traffic is dropped above 1 MiB queued.
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 512 * 1024, high: 1024 * 1024)
     /// Socket reads grow to 256 KiB under load (several 53 KB frames per read: fewer reads, and
@@ -177,6 +185,14 @@ final class LinkManager {
     /// Table entries whose link has not finished its handshake.
     private var handshakesInProgress: Int { table.count - links.count }
 
+    /// Inbound handshakes in progress, in all and from `address` (entries done are forgotten first).
+    func inboundHandshakeCounts(address: String?) -> (total: Int, fromAddress: Int) {
+        inboundHandshakes = inboundHandshakes.filter { if case .some(.none) = table[$0.key] { true } else { false } }
+        return (inboundHandshakes.count, address.map { a in inboundHandshakes.values.reduce(0) { $0 + ($1 == a ? 1 : 0) } } ?? 0)
+    }
+
+    var outboundHandshakesInProgress: Int { handshakesInProgress - inboundHandshakeCounts(address: nil).total }
+
     // MARK: listening
 
     /// Starts a listener; returns the bound address (port 0 picks a free one).
@@ -231,7 +247,10 @@ final class LinkManager {
 
     private func setUpInbound(_ channel: Channel, listener: PeerURI, interface: String) -> EventLoopFuture<Void> {
         guard let remote = channel.remoteAddress else { return channel.close() }
-        guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
+        let address = listener.scheme == .unix ? "unix#\(nextLinkID + table.count)" : remote.ipAddress ?? "\(remote)"
+        let inbound = inboundHandshakeCounts(address: address)
+        guard links.count < Self.maxLinks, inbound.total < Self.maxInboundHandshakes,
+              inbound.fromAddress < Self.maxInboundHandshakesPerAddress else {
             log.debug("Refusing inbound connection from \(Self.describe(remote)): at the link or handshake limit")
             return channel.close()
         }
@@ -243,6 +262,7 @@ final class LinkManager {
             return channel.close()
         }
         table[key] = .some(nil)
+        inboundHandshakes[key] = address
         let name = listener.scheme == .unix ? listener.original : listener.scheme.rawValue + "://" + Self.describe(remote)
         if listener.scheme.isWebSocket {
             // The link starts when the HTTP request upgrades; a connection that ends before
@@ -319,7 +339,7 @@ final class LinkManager {
                                   remote: uri.scheme == .unix || uri.scheme.isSOCKS ? uri.path
                                       : uri.scheme.isWebSocket ? uri.authority + uri.path : uri.authority)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
-        guard links.count < Self.maxLinks, handshakesInProgress < Self.maxHandshakes else {
+        guard links.count < Self.maxLinks, outboundHandshakesInProgress < Self.maxOutboundHandshakes else {
             if let id { scheduleRedial(id, rejected: false) }
             return
         }
@@ -344,7 +364,7 @@ final class LinkManager {
         var socks: SOCKSClientHandler?
         if uri.scheme.isSOCKS {
             let promise = eventLoop.makePromise(of: Void.self)
-            guard let handler = try? SOCKSClientHandler(target: uri.path, userInfo: uri.userInfo, done: promise) else {
+            guard let handler = try? SOCKSClientHandler(target: uri.path, userInfo: uri.userInfo, done: promise, timeout: socksTimeout) else {
                 table[provisional] = nil
                 return
             }

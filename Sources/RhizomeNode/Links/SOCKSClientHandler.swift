@@ -6,6 +6,9 @@ import NIOCore
 /// not resolved here). When the proxy has connected, `done` succeeds; the link manager then adds
 /// the metadata handshake behind this handler and calls `release`, which passes on anything that
 /// arrived meanwhile and removes the handler.
+///
+/// A proxy must finish within `timeout` (10 s by default) of the TCP connect: one that goes
+/// silent would otherwise hold the dial's handshake slot for ever.
 final class SOCKSClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -23,11 +26,16 @@ final class SOCKSClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     let username: String
     let password: String
     let done: EventLoopPromise<Void>
+    /// How long the proxy has, from the TCP connect, to report the CONNECT's success.
+    static let defaultTimeout = TimeAmount.seconds(10)
+    let timeout: TimeAmount
+    private var timer: Scheduled<Void>?
     private var state = State.greeting
     private var buffer: ByteBuffer?
     private var context: ChannelHandlerContext?
 
-    init(target: String, userInfo: String?, done: EventLoopPromise<Void>) throws {
+    init(target: String, userInfo: String?, done: EventLoopPromise<Void>, timeout: TimeAmount = defaultTimeout) throws {
+        self.timeout = timeout
         guard let colon = target.lastIndex(of: ":"), let port = UInt16(target[target.index(after: colon)...]) else {
             throw Failure.proxy("bad target \(target)")
         }
@@ -56,6 +64,10 @@ final class SOCKSClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !greeted else { return }
         greeted = true
         write(context, [0x05, 0x02, 0x00, 0x02])
+        timer = context.eventLoop.scheduleTask(in: timeout) { [weak self] in
+            guard let self, self.state != .connected else { return }
+            self.fail(context, "i/o timeout (no answer within \(self.timeout.nanoseconds / 1_000_000) ms)")
+        }
     }
 
     private func write(_ context: ChannelHandlerContext, _ bytes: [UInt8]) {
@@ -67,12 +79,15 @@ final class SOCKSClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var chunk = unwrapInboundIn(data)
         if buffer == nil { buffer = chunk } else { buffer!.writeBuffer(&chunk) }
+        // Replies are a few hundred bytes at most; a proxy sending more is not one.
+        if state != .connected, buffer!.readableBytes > 4096 { return fail(context, "reply too long") }
         step(context)
     }
 
     private func fail(_ context: ChannelHandlerContext, _ message: String) {
         guard state != .failed else { return }
         state = .failed
+        timer?.cancel()
         done.fail(Failure.proxy(message))
         context.close(promise: nil)
     }
@@ -116,6 +131,7 @@ final class SOCKSClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             buffer = buf
             guard head[1] == 0x00 else { return fail(context, "CONNECT refused (code \(head[1]))") }
             state = .connected
+            timer?.cancel()
             done.succeed(())
         case .connected, .failed:
             return

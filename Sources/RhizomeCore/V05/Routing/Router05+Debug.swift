@@ -45,14 +45,26 @@ extension Router05 {
     public var routingEntries: Int { infos.count }
 
     /// Every stored announcement, by key.
-    public var treeEntries: [TreeEntry] {
-        infos.map { TreeEntry(key: $0.key, parent: $0.value.parent, seq: $0.value.seq) }.sorted { $0.key < $1.key }
+    public var treeEntries: [TreeEntry] { treeEntries() }
+
+    /// The stored announcements with the `limit` smallest keys, in key-byte order (`KeySelection`).
+    public func treeEntries(limit: Int = .max) -> [TreeEntry] {
+        KeySelection.smallest(infos, limit: limit) { $0.key }.map { TreeEntry(key: $0.key, parent: $0.value.parent, seq: $0.value.seq) }
     }
 
+    /// The `limit` smallest keys of the tree table, in key-byte order (remote `getTree`).
+    public func treeKeys(limit: Int) -> [PublicKey] { KeySelection.smallest(infos.keys, limit: limit) { $0 } }
+
     /// Every path entry, by key.
-    public var pathEntries: [PathEntry] {
-        paths.map { PathEntry(key: $0.key, path: $0.value.coords, seq: $0.value.seq) }.sorted { $0.key < $1.key }
+    public var pathEntries: [PathEntry] { pathEntries() }
+
+    /// The path entries with the `limit` smallest keys, in key-byte order (`KeySelection`).
+    public func pathEntries(limit: Int = .max) -> [PathEntry] {
+        KeySelection.smallest(paths, limit: limit) { $0.key }.map { PathEntry(key: $0.key, path: $0.value.coords, seq: $0.value.seq) }
     }
+
+    /// The stored path to `key` (coordinates), if any.
+    public func path(to key: PublicKey) -> [PeerPort]? { paths[key]?.coords }
 
     /// Our coordinates (root first; empty for a root).
     public var coords: [PeerPort] { coordsDirty ? coords(of: localKey) : selfCoords }

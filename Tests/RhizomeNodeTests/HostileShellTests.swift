@@ -1,0 +1,324 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOPosix
+import Testing
+import RhizomeCore
+import RhizomeCrypto
+import RhizomeIPv6
+@testable import RhizomeNode
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 13: the NIO shell under hostile peers and clients.
+@Suite struct DebugAnswerBoundsTests {
+    /// A remote getDHT/getTree against a table of 65,536 keys: the table is asked for no more
+    /// keys than one answer carries, and the answer lists the smallest in key-byte order.
+    @Test(arguments: ProtocolVersion.allCases)
+    func remoteTableAnswerIsBoundedAndInKeyByteOrder(_ version: ProtocolVersion) throws {
+        var rng = SeededRandom(seed: 21)
+        let table = (0..<65_536).map { _ in PublicKey(w0: rng.nextWord(), w1: rng.nextWord(), w2: rng.nextWord(), w3: rng.nextWord()) }
+        let loop = EmbeddedEventLoop()
+        let proto = ProtoHandler(eventLoop: loop, localKey: .zero, nodeInfo: "{}", maxPayload: IPv6Layer.maximumMTU(version))
+        var asked: [Int] = []
+        proto.tableKeys = { limit in
+            asked.append(limit)
+            return KeySelection.smallest(table, limit: limit) { $0 }
+        }
+        var sent: [(PublicKey, [UInt8])] = []
+        proto.sendToKey = { sent.append(($0, $1)) }
+        let from = PublicKey(w0: 1, w1: 2, w2: 3, w3: 4)
+        proto.handle([ProtoHandler.typeProtocol, ProtoHandler.debug, ProtoHandler.debugTableRequest], from: from)
+        try #require(sent.count == 1)
+        #expect(asked == [proto.maxKeysPerAnswer])
+        #expect(proto.maxKeysPerAnswer == (version == .v04 ? 1657 : 2047))  // as the README says
+        let answer = sent[0].1
+        #expect(answer.count <= proto.maxPayload)
+        #expect(Array(answer.prefix(3)) == [ProtoHandler.typeProtocol, ProtoHandler.debug, ProtoHandler.debugTableResponse])
+        let keys = stride(from: 3, to: answer.count, by: 32).map { Array(answer[$0..<$0 + 32]) }
+        #expect(keys.count == proto.maxKeysPerAnswer)
+        let expected = table.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) }.prefix(keys.count)
+        #expect(keys == Array(expected))
+    }
+}
+
+/// A peer that stops reading (issue 13): protocol frames stop queueing past one more high mark,
+/// and the link closes after 30 s without the peer taking anything.
+@Suite struct LinkStallTests {
+    /// A protocol (non-traffic) frame of the version, `size` bytes.
+    static func protocolFrame(_ version: ProtocolVersion, size: Int) -> [UInt8] {
+        [version == .v04 ? WireType.tree.rawValue : LinkHandler.firstProtocolType05] + [UInt8](repeating: 0x5a, count: size - 1)
+    }
+
+    static func stopReading(_ l: LinkLayer05Tests.Link) {
+        l.channel.isWritable = false
+        l.channel.pipeline.fireChannelWritabilityChanged()
+    }
+
+    @Test(arguments: ProtocolVersion.allCases)
+    func linkClosesAfterThePeerTakesNothingFor30s(_ version: ProtocolVersion) throws {
+        let l = try LinkLayer05Tests.Link(version: version)
+        var reason: String?
+        Self.stopReading(l)
+        l.advance(29_000)
+        #expect(l.channel.isActive)
+        // Taking bytes again (below the low mark) resets the clock.
+        l.channel.isWritable = true
+        l.channel.pipeline.fireChannelWritabilityChanged()
+        l.advance(5_000)
+        Self.stopReading(l)
+        l.advance(29_900)
+        #expect(l.channel.isActive)
+        l.advance(200)
+        #expect(!l.channel.isActive)
+        reason = l.handler.closeReason
+        #expect(reason?.hasPrefix("peer stopped reading") == true)
+    }
+
+    @Test(arguments: ProtocolVersion.allCases)
+    func protocolFramesForANonReadingPeerAreBounded(_ version: ProtocolVersion) throws {
+        let l = try LinkLayer05Tests.Link(version: version)
+        _ = try l.written()
+        Self.stopReading(l)
+        let frame = Self.protocolFrame(version, size: 1000)
+        var queued = 0, accepted = 0
+        for _ in 0..<3000 {  // 3 MB offered
+            if l.send(frame) { accepted += 1 }
+            queued += try l.written().count
+        }
+        let bound = l.handler.maxProtocolBytesWhileUnwritable
+        #expect(bound == LinkManager.writeBufferWaterMark.high)
+        #expect(queued <= bound)
+        #expect(queued > bound - 2000)
+        #expect(l.handler.droppedProtocol == UInt64(3000 - accepted))
+        #expect(l.handler.droppedProtocol > 0)
+        // Writable again: frames flow.
+        l.channel.isWritable = true
+        l.channel.pipeline.fireChannelWritabilityChanged()
+        #expect(l.send(frame))
+        #expect(try l.written().count > 1000)
+    }
+}
+
+/// Handshake budgets and stage deadlines (issue 13), on loopback sockets.
+@Suite(.serialized) struct HandshakeBudgetTests {
+    typealias W = LiveLink05Tests
+
+    /// A plain TCP connection that sends nothing, as an idle attacker holds it.
+    static func idleConnection(port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return fd
+    }
+
+    static func manager(_ keys: SigningKeyPair, loop: EventLoop, lines: W.Lines) -> LinkManager {
+        LinkManager(eventLoop: loop, localKey: keys.publicKey, allowedKeys: [], tls: { try TLSIdentity(keys: keys) },
+                    log: Logger(label: "budget", factory: { _ in W.CaptureLog(lines: lines) }))
+    }
+
+    final class World: @unchecked Sendable {
+        let events = W.Events()
+        let targetEvents = W.Events()
+        var a: LinkManager!
+        var b: LinkManager!
+    }
+
+    /// 300 idle inbound connections from one address hold at most 8 handshake slots, and the
+    /// node still dials its configured peer at once (before, they filled the 256 shared slots
+    /// for up to 6 s, renewable).
+    @Test func idleInboundConnectionsCannotBlockAnOutboundDial() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let ours = SigningKeyPair.generate(), theirs = SigningKeyPair.generate()
+        let w = World(), lines = W.Lines()
+        let (portA, portB) = try loop.flatSubmit { () -> EventLoopFuture<(Int, Int)> in
+            w.a = Self.manager(ours, loop: loop, lines: lines)
+            w.a.events = w.events
+            w.b = Self.manager(theirs, loop: loop, lines: lines)
+            w.b.events = w.targetEvents
+            let la = w.a.listen(try! PeerURI("tcp://127.0.0.1:0"))
+            let lb = w.b.listen(try! PeerURI("tcp://127.0.0.1:0"))
+            return la.and(lb).map { ($0.0.port!, $0.1.port!) }
+        }.wait()
+        var fds: [Int32] = []
+        defer { fds.forEach { close($0) } }
+        for _ in 0..<300 { fds.append(Self.idleConnection(port: portA)) }
+        #expect(fds.allSatisfy { $0 >= 0 })
+        // Let the listener accept (and refuse) them all.
+        #expect(try W.waitFor(3, on: loop) { w.a.inboundHandshakeCounts(address: "127.0.0.1").fromAddress == 8 })
+        usleep(300_000)
+        let held = try loop.submit { w.a.inboundHandshakeCounts(address: "127.0.0.1") }.wait()
+        #expect(held.total == LinkManager.maxInboundHandshakesPerAddress && held.fromAddress == held.total)
+        try loop.submit { try w.a.addPeer(PeerURI("tcp://127.0.0.1:\(portB)"), fromConfig: true) }.wait()
+        #expect(try W.waitFor(3, on: loop) { w.events.up.contains { $0.remoteKey == theirs.publicKey } }, "\(lines.all.suffix(5))")
+        try loop.flatSubmit { w.a.stop().and(w.b.stop()).map { _ in } }.wait()
+    }
+
+    /// A SOCKS proxy that accepts the TCP connection and then says nothing: the dial fails at
+    /// the SOCKS deadline and its handshake slot is freed.
+    @Test func silentSOCKSProxyFreesItsSlotAtTheDeadline() throws {
+        // A listener that never accepts: the kernel completes the TCP connect, nobody answers.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try #require(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } } == 0)
+        try #require(listen(listener, 16) == 0)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+        let proxyPort = Int(UInt16(bigEndian: addr.sin_port))
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let w = World(), lines = W.Lines()
+        try loop.submit {
+            w.a = Self.manager(SigningKeyPair.generate(), loop: loop, lines: lines)
+            w.a.events = w.events
+            w.a.socksTimeout = .milliseconds(400)
+            try w.a.addPeer(PeerURI("socks://127.0.0.1:\(proxyPort)/192.0.2.1:9999"), fromConfig: true)
+        }.wait()
+        // Connected to the proxy and waiting: the slot is held.
+        #expect(try W.waitFor(2, on: loop) { w.a.outboundHandshakesInProgress == 1 })
+        #expect(try W.waitFor(2, on: loop) {
+            w.a.configuredPeerStatus.first?.lastError?.contains("i/o timeout") == true && w.a.outboundHandshakesInProgress == 0
+        }, "\(lines.all.suffix(5))")
+        try loop.flatSubmit { w.a.stop() }.wait()
+    }
+}
+
+/// Holds a loop-confined object for closures that run on its loop.
+final class LoopBound<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// The admin socket's limits (issue 13).
+@Suite(.serialized) struct AdminLimitTests {
+    /// Values found incrementally match the one-shot scan, whatever the chunking.
+    @Test func incrementalSplittingMatchesTheOneShotScan() {
+        let text = Array(#"  {"a":1,"s":"x}\"]"} {"b":[1,{"c":"}"}]}[1,2]"str\"ing" 42 {"k":"v"}"#.utf8)
+        var expected: [Int] = []
+        var rest = text[...]
+        while let n = JSONValueSplitter.firstValueLength(in: rest) {
+            expected.append(n)
+            rest = rest.dropFirst(n)
+        }
+        #expect(expected.count == 6)
+        for chunk in [1, 2, 3, 7, 100] {
+            var s = JSONValueSplitter()
+            var buffer: [UInt8] = [], got: [Int] = []
+            var i = 0
+            while i < text.count {
+                buffer += text[i..<min(i + chunk, text.count)]
+                i += chunk
+                while let n = s.nextValueLength(in: buffer[...]) {
+                    got.append(n)
+                    buffer.removeFirst(n)
+                }
+            }
+            #expect(got == expected, "chunk \(chunk)")
+        }
+    }
+
+    /// A 1 MB request arriving one byte per read is scanned once: bytes examined = bytes sent.
+    @Test func dribbledRequestCostsLinearWork() throws {
+        let pad = String(repeating: "x", count: 1_000_000)
+        let request = Array(#"{"request":"list","pad":""#.utf8) + Array(pad.utf8) + Array(#""}"#.utf8)
+        var s = JSONValueSplitter()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(request.count)
+        var found: Int?
+        for byte in request {
+            buffer.append(byte)
+            if let n = s.nextValueLength(in: buffer[...]) { found = n }
+        }
+        #expect(found == request.count)
+        #expect(s.scannedBytes == request.count)
+
+        // Through the connection handler, one byte per channel read (100 kB: the embedded channel
+        // costs more per read than the scan).
+        let channel = EmbeddedChannel()
+        let server = AdminServer(eventLoop: channel.embeddedEventLoop, log: Logger(label: "admin-test"))
+        let handler = AdminConnectionHandler(server: server)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        #expect(server.openConnections == 1)
+        let small = Array(#"{"request":"list","pad":""#.utf8) + [UInt8](repeating: 0x78, count: 100_000) + Array(#""}"#.utf8)
+        for byte in small { try channel.writeInbound(channel.allocator.buffer(bytes: [byte])) }
+        #expect(handler.scannedBytes == small.count)
+        var reply: [UInt8] = []
+        while var out = try channel.readOutbound(as: ByteBuffer.self) { reply += out.readBytes(length: out.readableBytes)! }
+        #expect(String(decoding: reply, as: UTF8.self).contains("\"list\""))
+        // Answered without keepalive: closed, and its place given back.
+        _ = try? channel.finish()
+        #expect(server.openConnections == 0)
+    }
+
+    static func connect(port: Int) -> Int32 {
+        let fd = HandshakeBudgetTests.idleConnection(port: port)
+        var tv = timeval(tv_sec: 0, tv_usec: 300_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// Whether the server closed `fd` (recv sees end of file) rather than keeping it open.
+    static func closedByServer(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        for _ in 0..<10 {
+            let n = recv(fd, &byte, 1, 0)
+            if n == 0 { return true }
+            if n < 0 && errno != EAGAIN && errno != EWOULDBLOCK { return true }
+        }
+        return false
+    }
+
+    /// 64 admin connections are held; the 65th is closed at once; a freed place is reused.
+    @Test func the65thAdminConnectionIsRefused() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        // As the daemon does: made and started off the loop (start waits for the bind).
+        let box = LoopBound(AdminServer(eventLoop: loop, log: Logger(label: "admin-cap")))
+        let server = box.value
+        try server.start(.tcp(host: "127.0.0.1", port: 0))
+        let port = try #require(try loop.submit { box.value.localAddress?.port }.wait())
+        var fds = (0..<AdminServer.maxConnections).map { _ in Self.connect(port: port) }
+        defer { fds.forEach { close($0) } }
+        #expect(try LiveLink05Tests.waitFor(3, on: loop) { box.value.openConnections == AdminServer.maxConnections })
+        let extra = Self.connect(port: port)
+        #expect(Self.closedByServer(extra))
+        close(extra)
+        #expect(try loop.submit { box.value.refusedConnections }.wait() == 1)
+        #expect(!Self.closedByServer(fds[0]))
+        // One leaves: a new client gets its place.
+        close(fds.removeLast())
+        #expect(try LiveLink05Tests.waitFor(3, on: loop) { box.value.openConnections == AdminServer.maxConnections - 1 })
+        let again = Self.connect(port: port)
+        fds.append(again)
+        #expect(!Self.closedByServer(again))
+        #expect(try loop.submit { box.value.refusedConnections }.wait() == 1)
+        try loop.flatSubmit { box.value.stop() }.wait()
+    }
+
+    /// A non-loopback tcp:// admin endpoint is warned about; local ones are not.
+    @Test func exposedAdminEndpointIsWarnedAbout() throws {
+        for text in ["tcp://0.0.0.0:9001", "tcp://[::]:9001", "tcp://192.0.2.7:9001", "tcp://[2001:db8::1]:9001", "tcp://example.org:9001"] {
+            let warning = try AdminEndpoint(text).exposureWarning
+            #expect(warning?.contains("without authentication") == true, "\(text)")
+        }
+        for text in ["tcp://127.0.0.1:9001", "tcp://localhost:9001", "tcp://[::1]:9001", "unix:///run/rhizome/rhizome.sock"] {
+            #expect(try AdminEndpoint(text).exposureWarning == nil, "\(text)")
+        }
+        #expect(try AdminEndpoint(NodeConfig.defaultAdminListen).isLocalOnly)
+    }
+}
