@@ -9,9 +9,10 @@
 #   libgnutls28-dev, and ngtcp2 1.11 from bookworm-backports (bookworm's own 0.12 has an older API):
 #                  quic:// links (headers at build time; the libraries are loaded on first use)
 #   python3-prometheus-client  parses the metrics endpoint in its test
+#   python3-cryptography  Ed25519 keys and 0.5 link signatures for Benchmarks/hostile's attackers
 set -euo pipefail
 packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc python3 socat openssl libgnutls28-dev
-          python3-prometheus-client)
+          python3-prometheus-client python3-cryptography)
 backported=(libngtcp2-dev libngtcp2-crypto-gnutls-dev)
 ngtcp2_series=1.11
 ygg05=/opt/yggdrasil-0.5.12
