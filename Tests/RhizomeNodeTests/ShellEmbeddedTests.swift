@@ -468,7 +468,7 @@ func readFrames(_ channel: EmbeddedChannel) throws -> [[UInt8]] {
         #expect(try d.received() == Self.notFound04)
     }
 
-    /// More than 1 MiB without a complete value: one error reply, the rest is read and dropped,
+    /// More than `maxRequestBytes` without a complete value: one error reply, the rest is read and dropped,
     /// and the connection closes after 2 s.
     @Test(arguments: ProtocolVersion.allCases)
     func oversizeRequest(_ version: ProtocolVersion) throws {
@@ -480,7 +480,7 @@ func readFrames(_ channel: EmbeddedChannel) throws -> [[UInt8]] {
             sent += chunk.utf8.count
         }
         let echo = version == .v04 ? "null" : "{\n    \"request\": \"\"\n  }"
-        #expect(try c.received() == "{\n  \"status\": \"error\",\n  \"error\": \"request larger than 1048576 bytes\",\n  \"request\": \(echo),\n  \"response\": null\n}\n")
+        #expect(try c.received() == "{\n  \"status\": \"error\",\n  \"error\": \"request larger than \(AdminServer.maxRequestBytes) bytes\",\n  \"request\": \(echo),\n  \"response\": null\n}\n")
         try c.send(#"{"request":"echo","arguments":{"n":1}}"#)
         #expect(try c.received() == "")
         #expect(c.channel.isActive)

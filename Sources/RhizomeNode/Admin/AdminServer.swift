@@ -38,8 +38,10 @@ final class AdminServer {
     /// Selects the envelope; the 0.5 commands set it when they are registered.
     var version: ProtocolVersion = .v04
 
-    /// Largest request accepted (1 MiB); a client that sends more gets an error and is disconnected.
-    static let maxRequestBytes = 1 << 20
+    /// Largest request accepted (128 KiB: the largest real request, an addPeer or a NodeInfo
+    /// query, is a few hundred bytes); a client that sends more gets an error and is disconnected.
+    /// With `maxConnections` this bounds what admin clients can hold to 8 MiB.
+    static let maxRequestBytes = 128 << 10
     /// Admin connections open at once at most; a further one is closed as soon as it is accepted
     /// (and counted in `refusedConnections`), so idle clients cannot hold unbounded buffers.
     static let maxConnections = 64

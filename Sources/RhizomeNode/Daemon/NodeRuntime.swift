@@ -36,6 +36,8 @@ final class NodeRuntime<R: RoutingLayer>: NodeRuntimeHandle, NodeIO {
     private var closing: [(PeerLink, String)] = []
     private var wentDown: [PeerLink] = []
     private var inCore = false
+    /// Frames from a link that closed during a core call (see `linkFrame`), dropped.
+    private(set) var droppedReentrantFrames = 0
     private var wakeup: (deadline: Double, task: Scheduled<Void>)?
     private let start = NIODeadline.now()
     /// Where received traffic is decrypted (the largest frame fits).
@@ -83,6 +85,13 @@ final class NodeRuntime<R: RoutingLayer>: NodeRuntimeHandle, NodeIO {
     }
 
     func linkFrame(_ link: PeerLink, _ frame: ByteBuffer) {
+        // A write inside a core call can close a channel at once, and a closing channel's frame
+        // decoder hands on what it still holds: such a frame would re-enter the core (a Swift
+        // exclusivity trap). Its link is going down anyway: drop it.
+        guard !inCore else {
+            droppedReentrantFrames &+= 1
+            return
+        }
         let t = now
         let scratch = self.scratch
         withCore { core in

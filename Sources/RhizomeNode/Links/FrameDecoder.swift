@@ -75,8 +75,10 @@ struct FrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
+    /// A closed link's unread bytes are dropped: the node takes the link down, and the close may
+    /// come from inside a write the node is making, which a frame passed on here would re-enter.
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
+        buffer.moveReaderIndex(to: buffer.writerIndex)
         return .needMoreData
     }
 }
