@@ -77,8 +77,9 @@ struct V05SubnetInteropTests {
     }
 }
 
-/// Restarts: either side, either role; traffic resumes within 15 s.
-@Suite(.serialized, .timeLimit(.minutes(4)),
+/// Restarts: either side, either role; traffic resumes within 15 s (the limit is per case and
+/// leaves room for a full suite holding the test threads).
+@Suite(.serialized, .timeLimit(.minutes(8)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05RestartInteropTests {
     @Test(arguments: [true, false], [true, false])

@@ -9,7 +9,9 @@ import RhizomeCrypto
 
 /// `Daemon.reload()` in-process on loopback (no TUN, admin socket or multicast): what a reload
 /// reports and applies, and that a broken file or a missing one changes nothing.
-@Suite(.serialized, .timeLimit(.minutes(2)))
+// The limit is generous: in the full suite, blocking interop tests can hold the 2-core test
+// thread pool for minutes before these (a second each alone) get to run.
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct ReloadTests {
     /// A running daemon from config text written to a temporary file.
     final class Node {
