@@ -1,0 +1,46 @@
+import NIOCore
+import NIOPosix
+import RhizomeIPv6
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the link manager names remote ends and words errors, for link keys, logs and getPeers.
+extension LinkManager {
+    /// 0.4.7's remote id: only the IP for a link-local remote, else ip:port.
+    static func remoteID(local: SocketAddress?, remote: SocketAddress) -> String {
+        if let local, local.ipAddress == remote.ipAddress { return describe(remote) }
+        if isLinkLocal(remote), let ip = remote.ipAddress { return ip.split(separator: "%").first.map(String.init) ?? ip }
+        return describe(remote)
+    }
+
+    /// A SOCKS URI for logs and getPeers, without the proxy password (0.4.7 shows it).
+    static func redactingPassword(_ uri: PeerURI) -> String {
+        guard let info = uri.userInfo, let colon = info.firstIndex(of: ":") else { return uri.original }
+        return uri.original.replacing(info + "@", with: String(info[..<colon]) + ":***@", maxReplacements: 1)
+    }
+
+    static func isLinkLocal(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress else { return false }
+        return InterfaceAddress.isLinkLocal(ip) || ip.hasPrefix("169.254.")
+    }
+
+    /// The useful part of a NIO connect error.
+    static func describe(_ error: Error) -> String {
+        if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { return "\(first.error)" }
+        return "\(error)"
+    }
+
+    /// A connect error as Go words it (`connection refused`), for 0.5 `getPeers.last_error`.
+    static func goText(_ error: Error) -> String {
+        let first = (error as? NIOConnectionError)?.connectionErrors.first?.error ?? error
+        if let io = first as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let channelError = first as? ChannelError, case .connectTimeout = channelError { return "i/o timeout" }
+        return describe(error)
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
