@@ -198,6 +198,53 @@ import Glibc
         try loop.flatSubmit { w.a.stop().and(w.b.stop()).map { _ in } }.wait()
     }
 
+    /// What a refused connection looks like from the client's side: still open and silent, or
+    /// closed (EOF or reset), or with data (the node's metadata: a handshake in progress).
+    enum ClientView { case quiet, closed, data }
+    static func view(_ fd: Int32) -> ClientView {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if n > 0 { return .data }
+        if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .quiet }
+        return .closed
+    }
+
+    /// Connections over the per-address handshake budget are held unread and reset after
+    /// `refusalHold`, not closed at once (a client that reconnects as soon as it is closed made
+    /// the node accept and close ~2,000 connections a second); at most `maxHeldRefusals` are
+    /// held, and any beyond are reset at once.
+    @Test func refusedConnectionsAreHeldThenReset() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let ours = SigningKeyPair.generate()
+        let w = World(), lines = W.Lines()
+        let port = try loop.flatSubmit { () -> EventLoopFuture<Int> in
+            w.a = Self.manager(ours, loop: loop, lines: lines)
+            w.a.events = w.events
+            return w.a.listen(try! PeerURI("tcp://127.0.0.1:0")).map { $0.port! }
+        }.wait()
+        let over = LinkManager.maxHeldRefusals + 10
+        var fds: [Int32] = []
+        defer { fds.forEach { close($0) } }
+        for _ in 0..<(LinkManager.maxInboundHandshakesPerAddress + over) { fds.append(Self.idleConnection(port: port)) }
+        #expect(fds.allSatisfy { $0 >= 0 })
+        #expect(try W.waitFor(5, on: loop) { w.a.refusedConnections == UInt64(over) }, "\(lines.all.suffix(5))")
+        #expect(try loop.submit { w.a.heldRefusals }.wait() == LinkManager.maxHeldRefusals)
+        usleep(1_000_000)
+        // A second on: the 8 in their handshake have the node's metadata, the held ones are open
+        // and silent, and only the 10 beyond the cap were closed.
+        var views = fds.map(Self.view)
+        #expect(views.filter { $0 == .data }.count == LinkManager.maxInboundHandshakesPerAddress)
+        #expect(views.filter { $0 == .quiet }.count == LinkManager.maxHeldRefusals)
+        #expect(views.filter { $0 == .closed }.count == 10)
+        // After the hold, every held one is reset and the node holds none.
+        #expect(try W.waitFor(Double(LinkManager.refusalHold.nanoseconds) / 1e9 + 2, on: loop) { w.a.heldRefusals == 0 })
+        views = fds.map(Self.view)
+        #expect(views.filter { $0 == .quiet }.count == 0)
+        try loop.flatSubmit { w.a.stop() }.wait()
+    }
+
     /// A SOCKS proxy that accepts the TCP connection and then says nothing: the dial fails at
     /// the SOCKS deadline and its handshake slot is freed.
     @Test func silentSOCKSProxyFreesItsSlotAtTheDeadline() throws {

@@ -91,6 +91,9 @@ final class LinkManager {
     var socksTimeout = SOCKSClientHandler.defaultTimeout
     /// Inbound table entries in their handshake, with the remote address (no port); swept lazily.
     private var inboundHandshakes: [LinkKey: String] = [:]
+    /// Refused connections held open until their reset, and refused in all (LinkManager+Refusal).
+    var heldRefusals = 0
+    var refusedConnections: UInt64 = 0
     /// Per-link send buffer above the kernel's: traffic is dropped above 1 MiB queued.
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 512 * 1024, high: 1024 * 1024)
     /// Socket reads grow to 256 KiB under load (several 53 KB frames per read: fewer reads, and
@@ -272,7 +275,7 @@ final class LinkManager {
         guard links.count < Self.maxLinks, inbound.total < Self.maxInboundHandshakes,
               inbound.fromAddress < Self.maxInboundHandshakesPerAddress else {
             log.debug("Refusing inbound connection from \(Self.describe(remote)): at the link or handshake limit")
-            return channel.close()
+            return refuse(channel)
         }
         // UNIX peers have no address of their own: each inbound link gets its own id (0.4.7 keys
         // them by the listener and so takes one at a time).
