@@ -77,14 +77,14 @@ final class LinkManager {
     /// comes back is used again within a few seconds; a peer that accepts the connection and then
     /// rejects us backs off to `maxRejectBackoff`, so a refusing peer never sees a fast loop.
     static let firstRetry = TimeAmount.seconds(1)
-    /// Most established links. Further inbound connections are closed at once (and logged);
+    /// Most established links. Further inbound connections are refused (`refuse`, held then reset);
     /// configured peers wait for their next retry. Bounds every per-link table in the node.
     static let maxLinks = 4096
     /// Most connections still in their handshakes, inbound and outbound counted apart so inbound
     /// connections can never take the slots for dialling configured peers; one remote address
     /// holds at most 8 inbound ones. Every stage has a deadline: TCP connect (`dialTimeout`),
     /// SOCKS (`socksTimeout`, 10 s), WebSocket upgrade (6 s out, 10 s in), TLS and metadata
-    /// (6 s from the TCP connect). Further connections are closed at once, or wait for a redial.
+    /// (6 s from the TCP connect). Further inbound connections are refused (`refuse`); outbound ones wait for a redial.
     static let maxInboundHandshakes = 256
     static let maxOutboundHandshakes = 256
     static let maxInboundHandshakesPerAddress = 8
