@@ -77,14 +77,21 @@ import Testing
 
     /// The `Rss` of the mapping that starts at `address`, from /proc/self/smaps.
     static func residentKiB(at address: UnsafeMutableRawPointer) -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return nil }
+        // Read line by line: /proc files report size 0, which whole-file readers take literally.
+        guard let file = fopen("/proc/self/smaps", "r") else { return nil }
+        defer { fclose(file) }
+        var lines: [String] = []
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        while getline(&buffer, &capacity, file) > 0, let buffer { lines.append(String(cString: buffer)) }
         let start = String(UInt(bitPattern: address), radix: 16)
         var inside = false
-        for line in text.split(separator: "\n") {
+        for line in lines {
             if let dash = line.firstIndex(of: "-"), !line.hasPrefix(" "), line[..<dash].allSatisfy(\.isHexDigit) {
                 inside = line[..<dash].drop { $0 == "0" } == start.drop { $0 == "0" }
             } else if inside, line.hasPrefix("Rss:") {
-                return Int(line.split(separator: " ")[1])
+                return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
             }
         }
         return nil

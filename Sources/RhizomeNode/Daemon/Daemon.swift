@@ -210,7 +210,8 @@ public final class Daemon {
         notifier.startWatchdog(on: links.eventLoop)
         // On the loop, where a quic link would load its libraries: no mapping changes meanwhile.
         links.eventLoop.execute { [log] in
-            log.debug("Start-up pages released: \(StartupPages.release() / 1024) KiB")
+            let released = StartupPages.release()
+            log.debug("Start-up pages released: \(released / 1024) KiB")
         }
 
         while true {
