@@ -67,7 +67,13 @@ let package = Package(
             ],
             // A release daemon carries the Swift runtime (linked statically): it runs without the
             // toolchain and idles 1.5 MiB smaller, with no libswiftCore.so & co. to map and bind.
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+            // Linked by lld with packed relative relocations (DT_RELR, glibc 2.36) and without
+            // exporting its own symbols (the static stdlib asks for -export-dynamic): the loader
+            // then reads ~10 KiB of relocations instead of 1.1 MiB, and no 1.7 MiB symbol table
+            // and hash, at start (3.3 MiB less idle RSS per daemon).
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
+                                           "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+                                          .when(platforms: [.linux], configuration: .release))]
         ),
         // A fixed data-path workload for instruction counts (Benchmarks/datapath-instructions).
         .executableTarget(name: "rhizome-datapath-bench", dependencies: ["RhizomeNodeCore"], swiftSettings: optimised,
