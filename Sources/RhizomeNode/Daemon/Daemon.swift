@@ -208,11 +208,6 @@ public final class Daemon {
         }
         notifier.ready()
         notifier.startWatchdog(on: links.eventLoop)
-        // On the loop, where a quic link would load its libraries: no mapping changes meanwhile.
-        links.eventLoop.execute { [log] in
-            let released = StartupPages.release()
-            log.debug("Start-up pages released: \(released / 1024) KiB")
-        }
 
         while true {
             var sig: Int32 = 0
