@@ -58,27 +58,27 @@ struct ReloadInteropTests {
         let (_, aAddr) = try lab.connect(hub, ha)
         let (_, bAddr) = try lab.connect(hub, hb)
         let (_, cAddr) = try lab.connect(hub, hc)
-        let a = try MeshNode(lab: lab, host: ha, .rhizome, name: "A", generation: .v05, listen: ["tcp://[\(aAddr)]:12345"], tun: true)
-        let peerA = "tcp://[\(aAddr)]:12345", peerB = "tcp://[\(bAddr)]:12345", peerC = "tcp://[\(cAddr)]:12345"
-        // R holds the tree's root key (the smallest), so neither B leaving nor C arriving moves
-        // the root. Until a new peer's first announcement arrives, 0.5 routing (ironwood 743fe2f
-        // `_getDist`, and ours) sees it at the root's coordinates: traffic *for the root* would go
-        // to C for about a second whatever a reload does. With R as the root, A is below it and no
-        // new peer can look closer to A than R itself.
-        var hubNode: MeshNode?
-        for _ in 0..<64 {
-            let n = try MeshNode(lab: lab, host: hub, .rhizome, name: "R", generation: .v05, peers: [peerA, peerB], tun: true)
-            if n.publicKey < a.publicKey { hubNode = n; break }
+        // A small key (first hex digit 0 or 1), so that keys above it are easy to draw.
+        var smallKeyNode: MeshNode?
+        for _ in 0..<64 where smallKeyNode == nil {
+            let n = try MeshNode(lab: lab, host: ha, .rhizome, name: "A", generation: .v05, listen: ["tcp://[\(aAddr)]:12345"], tun: true)
+            if n.publicKey.first.map({ "01".contains($0) }) == true { smallKeyNode = n }
         }
-        let r = try #require(hubNode, "no hub key below A's in 64 tries")
-        func nonRoot(_ name: String, _ host: NetworkLab.Host, _ listen: String) throws -> MeshNode {
+        let a = try #require(smallKeyNode, "no small key for A in 64 tries")
+        let peerA = "tcp://[\(aAddr)]:12345", peerB = "tcp://[\(bAddr)]:12345", peerC = "tcp://[\(cAddr)]:12345"
+        // A, the ping's target, holds the tree's root key (the smallest): B leaving or C arriving
+        // does not move the root, and the pings are traffic *for the root*, the case a new peer
+        // used to break (until its first announcements it looked like the root, as in ironwood
+        // 743fe2f's `_getDist`, so R sent A's traffic to C for about a second after the reload).
+        func nonRoot(_ name: String, _ host: NetworkLab.Host, listen: [String] = [], peers: [String] = [], tun: Bool = false) throws -> MeshNode {
             for _ in 0..<64 {
-                let n = try MeshNode(lab: lab, host: host, .rhizome, name: name, generation: .v05, listen: [listen])
-                if n.publicKey > r.publicKey { return n }
+                let n = try MeshNode(lab: lab, host: host, .rhizome, name: name, generation: .v05, listen: listen, peers: peers, tun: tun)
+                if n.publicKey > a.publicKey { return n }
             }
             throw NetworkLab.LabError(message: "no key above the root's in 64 tries")
         }
-        let b = try nonRoot("B", hb, peerB), c = try nonRoot("C", hc, peerC)
+        let r = try nonRoot("R", hub, peers: [peerA, peerB], tun: true)
+        let b = try nonRoot("B", hb, listen: [peerB]), c = try nonRoot("C", hc, listen: [peerC])
         for n in [a, b, c] { try n.start(); #expect(n.waitReady()) }
         try r.start()
         #expect(r.waitReady())
@@ -226,7 +226,13 @@ struct ReloadInteropTests {
         defer { lab.shutdown() }
         let hub = try lab.addHost(), ha = try lab.addHost()
         let (_, aAddr) = try lab.connect(hub, ha)
-        let a = try MeshNode(lab: lab, host: ha, .rhizome, name: "A", generation: .v05, listen: ["tcp://[\(aAddr)]:12345"], tun: true)
+        // A small key (first hex digit 0 or 1), so that keys above it are easy to draw.
+        var smallKeyNode: MeshNode?
+        for _ in 0..<64 where smallKeyNode == nil {
+            let n = try MeshNode(lab: lab, host: ha, .rhizome, name: "A", generation: .v05, listen: ["tcp://[\(aAddr)]:12345"], tun: true)
+            if n.publicKey.first.map({ "01".contains($0) }) == true { smallKeyNode = n }
+        }
+        let a = try #require(smallKeyNode, "no small key for A in 64 tries")
         let r = try MeshNode(lab: lab, host: hub, .rhizome, name: "R", generation: .v05, peers: ["tcp://[\(aAddr)]:12345"], tun: true)
         try a.start(); #expect(a.waitReady())
         try r.start(); #expect(r.waitReady())

@@ -64,7 +64,8 @@ public struct TrafficPlan05: TrafficPlanning, Sendable {
 
 extension Router05 {
     /// `_lookup` (§4.8): the link to the peer strictly closer to `path` than we are, best by cost
-    /// per distance gained, then distance, then (same key) priority, then age. Lowers
+    /// per distance gained, then distance, then (same key) priority, then age; a peer not yet
+    /// placed in the tree is skipped (its empty coords are not the root's). Lowers
     /// `watermark` to our own distance; nil when we are not below it or no peer is closer.
     /// O(links): coordinates come from the cache.
     @inline(__always)
@@ -76,7 +77,7 @@ extension Router05 {
         var best: (peer: Int, link: Int)?
         var bestCPD = UInt64.max
         var bestDist = UInt64.max
-        for i in peers.indices {
+        for i in peers.indices where peers[i].placed {
             let dist = path.distance(to: peers[i].coords)
             guard dist < selfDist else { continue }
             for j in peers[i].links.indices {

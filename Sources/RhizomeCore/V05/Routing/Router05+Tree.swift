@@ -236,12 +236,17 @@ extension Router05 {
     // MARK: coordinates (§4.7)
 
     /// The ports from the root down to `key`; empty for a root, a missing link or a loop.
-    func coords(of key: PublicKey) -> [PeerPort] {
+    func coords(of key: PublicKey) -> [PeerPort] { placedCoords(of: key) ?? [] }
+
+    /// The ports from the root down to `key`, or nil when `key` is not placed: its chain of
+    /// announcements has a gap (no announcement yet) or a loop. Empty only for a root, so a
+    /// key we know nothing about is not mistaken for the root.
+    func placedCoords(of key: PublicKey) -> [PeerPort]? {
         var ports: [PeerPort] = []
         var seen = Set<PublicKey>()
         var here = key
         while true {
-            guard let info = infos[here], seen.insert(here).inserted else { return [] }
+            guard let info = infos[here], seen.insert(here).inserted else { return nil }
             if info.parent == here { break }
             ports.append(info.port)
             here = info.parent
@@ -254,7 +259,14 @@ extension Router05 {
     mutating func refreshCoords() {
         guard coordsDirty else { return }
         selfCoords = coords(of: localKey)
-        for i in peers.indices { peers[i].coords = coords(of: peers[i].key) }
+        let root = rootAndDepth(localKey).root
+        for i in peers.indices {
+            // Empty coords stand for our root only when the peer is that root: a new peer's
+            // first announcement is often as a root of its own, before it has joined our tree.
+            let placed = placedCoords(of: peers[i].key).flatMap { !$0.isEmpty || peers[i].key == root ? $0 : nil }
+            peers[i].placed = placed != nil
+            peers[i].coords = placed ?? []
+        }
         coordsDirty = false
     }
 }

@@ -302,6 +302,11 @@ struct Peer05 {
     var ancestry: [PublicKey] = []
     /// Cached coordinates (valid while `coordsDirty` is false).
     var coords: [PeerPort] = []
+    /// Its announcements reach a root, and if it is a root itself, it is ours (cached with
+    /// `coords`). An unplaced peer (a new link before its first announcement, a gap in its
+    /// chain, or a newcomer still the root of its own tree) has empty coords like our root's,
+    /// so it is never a next hop: ironwood 743fe2f would send traffic for the root to it then.
+    var placed = false
     var bloomSend = BloomFilter05.empty
     var bloomRecv = BloomFilter05.empty
     var bloomTicks: UInt16 = 0
