@@ -102,11 +102,12 @@ build_libs() {
     fi
     if [[ $kind == node ]]; then
         # Only the Foundation- and NIO-free part of RhizomeNode: the JSON and config code, beacons,
-        # the SOCKS reply parser and the admin splitter.
+        # the SOCKS reply parser, the admin splitter and MetricsListen (which config checks).
         build_lib RhizomeNode 5 "RhizomeCrypto RhizomeCore RhizomeIPv6" \
             "$ROOT"/Sources/RhizomeNode/JSON/*.swift "$ROOT"/Sources/RhizomeNode/Config/*.swift \
             "$ROOT"/Sources/RhizomeNode/Multicast/Beacon.swift "$ROOT"/Sources/RhizomeNode/Multicast/Beacon05.swift \
-            "$ROOT"/Sources/RhizomeNode/Links/SOCKSReply.swift "$ROOT"/Sources/RhizomeNode/Admin/JSONValueSplitter.swift
+            "$ROOT"/Sources/RhizomeNode/Links/SOCKSReply.swift "$ROOT"/Sources/RhizomeNode/Admin/JSONValueSplitter.swift \
+            "$ROOT"/Sources/RhizomeNode/Metrics/MetricsListen.swift
     fi
 }
 

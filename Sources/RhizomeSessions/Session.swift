@@ -124,20 +124,27 @@ struct Session: TimedEntry, Sendable {
         guard h.seq > seq else { return false }
         // recv becomes the old send key, so a row whose remote key is the old `next` keeps the
         // old "fromNext and toSend" key, and must keep its replay window (the remote's nonces go on).
+        // 0.5 likewise keeps that row's nonce mark: zeroing it would let a relay replay, after an
+        // old ACK, traffic the row already took (found by the session fuzz target).
         var keep = KeptWindow.none
+        var keptMark: UInt64 = 0
         if h.current == next {
             swap(&ordinaryWindow, &nextSendWindow)
             keep = .ordinary
+            keptMark = nextSendNonce
         } else if h.next == next {
             swap(&nextRecvWindow, &nextSendWindow)
             keep = .nextRecv
+            keptMark = nextSendNonce
         }
         current = h.current
         next = h.next
         seq = h.seq
         remoteKeySeq = h.keySeq
         advanceLocalKeys(random: &random)
-        fixShared(recvNonce: 0, sendNonce: sendNonce, keep: keep)  // the send nonce is deliberately kept
+        // The send nonce is deliberately kept.
+        fixShared(recvNonce: keep == .ordinary ? keptMark : 0, sendNonce: sendNonce, keep: keep)
+        if keep == .nextRecv { nextRecvNonce = keptMark }
         expiry = now + SessionConstants.sessionTimeout
         return true
     }

@@ -188,3 +188,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
 private extension ChannelHandlerContext {
     func writeAndFlushPromise() -> EventLoopPromise<Void> { eventLoop.makePromise() }
 }
+
+extension MetricsListen {
+    /// `host` was checked as an IP literal when the value was made.
+    var socketAddress: SocketAddress { try! SocketAddress(ipAddress: host, port: port) }
+}
