@@ -55,11 +55,12 @@ struct Session: TimedEntry, Sendable {
 
     var rx: UInt64 = 0
     var tx: UInt64 = 0
-    /// The remote seq our last ACK answered, that ACK's own seq, and when it went out (for
-    /// `SessionManager`'s ACK re-send; `ackedSeq` is nil until we send one).
+    /// The remote seq our last ACK answered, that ACK's own seq, when it went out and `rx` then
+    /// (for `SessionManager`'s ACK re-send; `ackedSeq` is nil until we send one).
     var ackedSeq: UInt64?
     var lastAckSeq: UInt64 = 0
     var ackSentAt: Double = -.infinity
+    var rxAtAck: UInt64 = 0
 
     enum CachedShared: Sendable {
         case unknown

@@ -51,8 +51,8 @@ public struct SessionCounters: Sendable, Equatable {
     public var droppedOther = 0
     /// Sends that could not be encrypted (the remote advertised a low-order session key).
     public var droppedUnencryptable = 0
-    /// ACKs sent again for a repeated INIT on a session that has received nothing (see
-    /// `handleHandshake`).
+    /// ACKs sent again for a repeated INIT on a session that has received nothing since the ACK
+    /// (see `handleHandshake`).
     public var resentAcks = 0
     /// Sessions removed to make room (table at `maxSessions`).
     public var evictedSessions = 0
@@ -305,10 +305,11 @@ public struct SessionManager: Sendable {
     /// HANDLE_INIT, and HANDLE_ACK (an ACK while no session existed is handled as an INIT).
     ///
     /// One addition to ironwood: an INIT repeating the seq our last ACK answered, on a session
-    /// that has received nothing yet, means the initiator is still waiting (its ACK, or our path
-    /// lookup for it, was lost). ironwood ignores it, so the pair stays silent until our empty
-    /// session idles out after 60 s (issue 13); we send the same ACK again (same seq and keys, so
-    /// an initiator that did get the first one ignores it), at most once a second per session.
+    /// that has received nothing since that ACK, means the initiator is still waiting (the ACK, or
+    /// our path lookup for it, was lost). ironwood ignores it, so the pair stays silent until our
+    /// session idles out after 60 s (issue 13; after a restart of the initiator our old session
+    /// lives on and the wait is as long); we send the same ACK again (same seq and keys, so an
+    /// initiator that did get the first one ignores it), at most once a second per session.
     mutating func handleHandshake(from remote: PublicKey, _ h: Handshake, isAck: Bool, now: Double) {
         let existed = sessions[remote] != nil
         let buffered = sessionFor(remote, h, now: now)
@@ -316,7 +317,7 @@ public struct SessionManager: Sendable {
         if !updated { counters.ignoredOldHandshake += 1 }
         if updated && (!isAck || !existed) {
             sendAck(to: remote, seq: unixSeconds(now), answering: h.seq, now: now)
-        } else if !updated && !isAck, let s = sessions[remote], s.rx == 0, s.ackedSeq == h.seq, h.seq == s.seq,
+        } else if !updated && !isAck, let s = sessions[remote], s.rx == s.rxAtAck, s.ackedSeq == h.seq, h.seq == s.seq,
                   now - s.ackSentAt >= SessionConstants.ackResendInterval {
             counters.resentAcks += 1
             sendAck(to: remote, seq: s.lastAckSeq, answering: h.seq, now: now)
@@ -330,6 +331,7 @@ public struct SessionManager: Sendable {
         sessions.values[index].ackedSeq = remoteSeq
         sessions.values[index].lastAckSeq = seq
         sessions.values[index].ackSentAt = now
+        sessions.values[index].rxAtAck = sessions.values[index].rx
         let s = sessions.values[index]
         sendHandshake(SessionConstants.typeAck, s.handshake(seq: seq), to: remote, remoteStatic: s.remoteStatic)
     }

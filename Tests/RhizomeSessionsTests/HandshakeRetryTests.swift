@@ -78,6 +78,30 @@ final class DropFirst: @unchecked Sendable {
         #expect(mesh.nodes[1].sessions.counters.resentAcks == 1)
     }
 
+    /// A restarted initiator (as ironwood, repeating its first INIT) meets our old session, which
+    /// has received traffic before: the ACK to its INIT is lost, and the repeat still gets it again.
+    @Test func repeatedInitAfterTheInitiatorRestarted() throws {
+        var mesh = Mesh([a, b], version: .v05)
+        mesh.sessionSend(0, to: 1, [2, 1])
+        mesh.sessionSend(1, to: 0, [2, 2])
+        #expect(mesh.nodes[1].other.count == 1 && mesh.nodes[0].other.count == 1)
+        mesh.advance(to: 5)
+        mesh.nodes[0] = Node(keys: a, now: 5, unixTime: Mesh.unixStart + 5, seed: 99, version: .v05)
+        let drop = DropFirst(isAckFromB)
+        mesh.lose = drop.lose
+        let start = mesh.log.count
+        mesh.sessionSend(0, to: 1, [2, 3])
+        #expect(drop.dropped.count == 1)
+        let initA = try #require(mesh.log[start...].first { isStandard($0, type: 1, from: A) })
+        mesh.advance(to: 6.5)
+        let before = mesh.log.count
+        mesh.inject(initA)
+        #expect(mesh.log[before...].filter(isAckFromB).count == 1)
+        let up = mesh.nodes[0].sessions.hasSession(with: B)
+        #expect(up)
+        #expect(mesh.nodes[1].other.last?.data == [2, 3])
+    }
+
     /// The re-send is throttled: repeats within a second of the last ACK are ignored.
     @Test func ackResendIsThrottled() throws {
         var mesh = Mesh([a, b], version: .v05)
