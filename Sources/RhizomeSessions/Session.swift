@@ -55,6 +55,12 @@ struct Session: TimedEntry, Sendable {
 
     var rx: UInt64 = 0
     var tx: UInt64 = 0
+    /// The remote seq our last ACK answered, that ACK's own seq, when it went out and `rx` then
+    /// (for `SessionManager`'s ACK re-send; `ackedSeq` is nil until we send one).
+    var ackedSeq: UInt64?
+    var lastAckSeq: UInt64 = 0
+    var ackSentAt: Double = -.infinity
+    var rxAtAck: UInt64 = 0
 
     enum CachedShared: Sendable {
         case unknown
@@ -288,8 +294,9 @@ struct Session: TimedEntry, Sendable {
 struct PendingInit: TimedEntry, Sendable {
     let generation: UInt64
     let remoteStatic: BoxPublicKey?
-    /// Template: current = c.pub, next = n.pub, keySeq 0, seq = Unix time at creation.
-    let template: Handshake
+    /// Template: current = c.pub, next = n.pub, keySeq 0, seq = Unix time of the latest INIT
+    /// sent from this buffer (ironwood keeps the creation time; see `bufferAndInit`).
+    var template: Handshake
     let currentPair: BoxKeyPair
     let nextPair: BoxKeyPair
     var data: [UInt8]

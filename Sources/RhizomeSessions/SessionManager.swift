@@ -51,6 +51,9 @@ public struct SessionCounters: Sendable, Equatable {
     public var droppedOther = 0
     /// Sends that could not be encrypted (the remote advertised a low-order session key).
     public var droppedUnencryptable = 0
+    /// ACKs sent again for a repeated INIT on a session that has received nothing since the ACK
+    /// (see `handleHandshake`).
+    public var resentAcks = 0
     /// Sessions removed to make room (table at `maxSessions`).
     public var evictedSessions = 0
     /// Pending packets replaced by a newer one, or lost with their evicted buffer.
@@ -207,7 +210,11 @@ public struct SessionManager: Sendable {
         data.withUnsafeBytes { encryptAndSend(at: index, $0, now: now) }
     }
 
-    /// BUFFER_AND_INIT (§4.6).
+    /// BUFFER_AND_INIT (§4.6). Unlike ironwood, a repeated INIT from an existing buffer carries
+    /// the current Unix second as its seq (same keys): ironwood's repeats keep the buffer's
+    /// creation time, so a responder that already accepted it ignores them and never re-sends a
+    /// lost ACK; its empty session then blocks the pair until it idles out after 60 s (issue 13,
+    /// chaos 0.5). A newer seq makes any responder update and ACK again, at most once a second.
     mutating func bufferAndInit(_ remote: PublicKey, _ data: [UInt8], now: Double) {
         let template: Handshake
         let remoteStatic: BoxPublicKey?
@@ -215,6 +222,7 @@ public struct SessionManager: Sendable {
             counters.replacedPending += 1
             buffers.values[index].data = data
             buffers.values[index].expiry = now + SessionConstants.bufferTimeout
+            buffers.values[index].template.seq = max(buffers.values[index].template.seq, unixSeconds(now))
             template = buffers.values[index].template
             remoteStatic = buffers.values[index].remoteStatic
         } else {
@@ -295,16 +303,37 @@ public struct SessionManager: Sendable {
     }
 
     /// HANDLE_INIT, and HANDLE_ACK (an ACK while no session existed is handled as an INIT).
+    ///
+    /// One addition to ironwood: an INIT repeating the seq our last ACK answered, on a session
+    /// that has received nothing since that ACK, means the initiator is still waiting (the ACK, or
+    /// our path lookup for it, was lost). ironwood ignores it, so the pair stays silent until our
+    /// session idles out after 60 s (issue 13; after a restart of the initiator our old session
+    /// lives on and the wait is as long); we send the same ACK again (same seq and keys, so an
+    /// initiator that did get the first one ignores it), at most once a second per session.
     mutating func handleHandshake(from remote: PublicKey, _ h: Handshake, isAck: Bool, now: Double) {
         let existed = sessions[remote] != nil
         let buffered = sessionFor(remote, h, now: now)
         let updated = sessions[remote]!.update(with: h, now: now, random: &random)
         if !updated { counters.ignoredOldHandshake += 1 }
         if updated && (!isAck || !existed) {
-            let s = sessions[remote]!
-            sendHandshake(SessionConstants.typeAck, s.handshake(seq: unixSeconds(now)), to: remote, remoteStatic: s.remoteStatic)
+            sendAck(to: remote, seq: unixSeconds(now), answering: h.seq, now: now)
+        } else if !updated && !isAck, let s = sessions[remote], s.rx == s.rxAtAck, s.ackedSeq == h.seq, h.seq == s.seq,
+                  now - s.ackSentAt >= SessionConstants.ackResendInterval {
+            counters.resentAcks += 1
+            sendAck(to: remote, seq: s.lastAckSeq, answering: h.seq, now: now)
         }
         if let buffered { encryptAndSend(to: remote, buffered, now: now) }
+    }
+
+    /// Our ACK for the session with `remote`, recording what it answered (for the re-send above).
+    mutating func sendAck(to remote: PublicKey, seq: UInt64, answering remoteSeq: UInt64, now: Double) {
+        guard let index = sessions.index(forKey: remote) else { return }
+        sessions.values[index].ackedSeq = remoteSeq
+        sessions.values[index].lastAckSeq = seq
+        sessions.values[index].ackSentAt = now
+        sessions.values[index].rxAtAck = sessions.values[index].rx
+        let s = sessions.values[index]
+        sendHandshake(SessionConstants.typeAck, s.handshake(seq: seq), to: remote, remoteStatic: s.remoteStatic)
     }
 
     /// HANDLE_TRAFFIC, allocating the plaintext (the general path; the data path uses `openTraffic`).

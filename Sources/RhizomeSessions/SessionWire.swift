@@ -36,6 +36,8 @@ public enum SessionConstants {
     public static let sessionTimeout: Double = 60
     /// A pending-init buffer lives this long after the last packet was buffered.
     public static let bufferTimeout: Double = 60
+    /// An ACK is re-sent for a repeated INIT at most this often per session (`handleHandshake`).
+    public static let ackResendInterval: Double = 1
     /// 0.4: success actions of RECEIVE (rotation, recvNonce) run at most once per this interval.
     /// 0.5: ROTATE runs at most once per this interval.
     public static let rotationThrottle: Double = 60

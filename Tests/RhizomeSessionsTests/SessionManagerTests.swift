@@ -237,7 +237,8 @@ func isStandard(_ m: NetMessage, type: UInt8, from: PublicKey) -> Bool {
         #expect(mesh.nodes[0].sessions.sessionCount == 0 && mesh.nodes[1].sessions.sessionCount == 0)
         #expect(mesh.nodes[0].sessions.nextWakeup == nil)
 
-        // A pending buffer: only the latest packet is kept; each send repeats the same INIT fields.
+        // A pending buffer: only the latest packet is kept; each send repeats the INIT's keys, with
+        // the current second as seq (HandshakeRetryTests).
         var m = SessionManager(keys: a, now: 0, unixTime: Mesh.unixStart, random: SeededRandom(seed: 1))
         try m.send(to: B, data: [2, 1], now: 0)
         try m.send(to: B, data: [2, 2], now: 1.5)
@@ -245,7 +246,9 @@ func isStandard(_ m: NetMessage, type: UInt8, from: PublicKey) -> Bool {
             guard case .send(_, let p) = action else { return nil }
             return openHandshake(.standard(from: A, to: B, payload: p), recipient: b)
         }
-        #expect(inits.count == 2 && inits[0] == inits[1])
+        try #require(inits.count == 2)
+        #expect(inits[0].current == inits[1].current && inits[0].next == inits[1].next && inits[1].keySeq == 0)
+        #expect(inits[0].seq == T && inits[1].seq == T + 1)
         #expect(m.buffers[B]!.data == [2, 2])
         m.tick(now: 61)
         #expect(m.pendingCount == 1)
