@@ -7,6 +7,18 @@ import Glibc
 
 /// How the link manager names remote ends and words errors, for link keys, logs and getPeers.
 extension LinkManager {
+    /// A configured peer's identity: in 0.5 the URI without its query plus the source interface
+    /// (so `?password=` or `?key=` changes do not make a second entry); in 0.4 the URI as written.
+    func peerID(_ uri: String, interface: String) -> String {
+        peerRemote(uri) + "|" + interface
+    }
+
+    /// A configured peer's URI as getPeers shows it (0.5: without its query).
+    func peerRemote(_ uri: String) -> String {
+        guard version == .v05, let q = uri.firstIndex(of: "?") else { return uri }
+        return String(uri[..<q])
+    }
+
     /// 0.4.7's remote id: only the IP for a link-local remote, else ip:port.
     static func remoteID(local: SocketAddress?, remote: SocketAddress) -> String {
         if let local, local.ipAddress == remote.ipAddress { return describe(remote) }

@@ -156,17 +156,6 @@ final class LinkManager {
         }
     }
 
-    /// A configured peer's identity: in 0.5 the URI without its query plus the source interface
-    /// (so `?password=` or `?key=` changes do not make a second entry); in 0.4 the URI as written.
-    func peerID(_ uri: String, interface: String) -> String {
-        peerRemote(uri) + "|" + interface
-    }
-
-    private func peerRemote(_ uri: String) -> String {
-        guard version == .v05, let q = uri.firstIndex(of: "?") else { return uri }
-        return String(uri[..<q])
-    }
-
     /// Every configured peer (config, `InterfacePeers`, `addPeer`), with its link when up.
     var configuredPeerStatus: [ConfiguredPeerStatus] {
         var out: [ConfiguredPeerStatus] = peers.map { id, state in
