@@ -86,7 +86,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RhizomeSimTests", dependencies: ["RhizomeSim"]),
+        .testTarget(name: "RhizomeSimTests", dependencies: ["RhizomeSim", "RhizomeTestSupport"]),
         .executableTarget(
             name: "rhizomectl",
             dependencies: [
@@ -102,7 +102,7 @@ let package = Package(
         // Counts this thread's malloc calls, for the test that the data path allocates nothing.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "RhizomeNodeCoreTests", dependencies: ["RhizomeNodeCore", "CMallocCounter"], swiftSettings: optimised),
-        .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode", .product(name: "NIOEmbedded", package: "swift-nio")],
+        .testTarget(name: "RhizomeNodeTests", dependencies: ["RhizomeNode", "RhizomeTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")],
                     exclude: ["FuzzRegressions"]),
         .target(name: "RhizomeTestSupport", path: "Tests/RhizomeTestSupport"),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeTestSupport"]),

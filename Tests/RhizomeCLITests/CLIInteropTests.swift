@@ -5,7 +5,7 @@ import RhizomeTestSupport
 /// `rhizome`'s flags against Debian's yggdrasil 0.4.7: same addresses from the same config, and
 /// each program accepts what the other writes once the config says `ProtocolVersion: "0.4"`
 /// (which 0.4.7 ignores). The 0.5.12 comparisons are in CLITests.
-@Suite(.enabled(if: Yggdrasil.available, "needs Debian's yggdrasil (apt-get install yggdrasil)"))
+@Suite(.live, .serialized, .enabled(if: Yggdrasil.available, "needs Debian's yggdrasil (apt-get install yggdrasil)"))
 struct CLIInteropTests {
     var ygg: String { Yggdrasil.path ?? "/usr/sbin/yggdrasil" }
 

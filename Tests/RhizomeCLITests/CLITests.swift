@@ -5,7 +5,7 @@ import RhizomeTestSupport
 /// The command line alone: flags, output formats, and clear one-line errors with exit status 1
 /// for every kind of bad input (yggdrasil panics with a stack trace on most of these). Where
 /// yggdrasil 0.5.12 is installed in /opt, its output is the reference.
-@Suite struct CLITests {
+@Suite(.live, .serialized) struct CLITests {
     let rhizome = Subprocess.rhizome
     static let goodKey = "224d439a26ee3d99d4a22e892b20c341f184b02d495c59102fc4f7d5694c2cd862a99f49ad5eccc57cc45d669b3b66f1e83ce6120344dc8781c3ebaf60e7926b"
 
@@ -289,7 +289,7 @@ import RhizomeTestSupport
 }
 
 /// The sample configs in Configs/ load as they are.
-@Suite struct SampleConfigTests {
+@Suite(.live, .serialized) struct SampleConfigTests {
     @Test func sampleConfigsLoad() throws {
         let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Configs").standardized
         let files = try FileManager.default.contentsOfDirectory(atPath: configs.path).filter { $0.hasSuffix(".conf.example") }

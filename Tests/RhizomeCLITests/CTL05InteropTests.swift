@@ -6,7 +6,7 @@ import RhizomeTestSupport
 /// rhizome speaking 0.5, linked to each other. Each node is read through rhizomectl and through
 /// yggdrasilctl 0.5.12: the same JSON, and tables that agree cell for cell (byte for byte where
 /// nothing in the reply changes from one moment to the next).
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil05.installed) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil05.installed) || NetworkLab.required,
                              "needs root, iproute2 and yggdrasil 0.5.12"))
 struct CTL05InteropTests {
     static var rhizomectl: String { Subprocess.binDirectory.appendingPathComponent("rhizomectl").path }

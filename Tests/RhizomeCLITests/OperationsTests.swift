@@ -5,7 +5,7 @@ import RhizomeTestSupport
 /// Running a node under a service manager: signals during start-up, systemd notify and
 /// `-notifyfd`, `-user`, a rootless node on a pre-created TUN, and honest logs. The namespace
 /// tests need root and iproute2; they use only the namespaces, files and processes they create.
-@Suite(.serialized, .timeLimit(.minutes(6)))
+@Suite(.live, .serialized, .timeLimit(.minutes(6)))
 struct OperationsTests {
     let rhizome = Subprocess.rhizome
 
@@ -49,6 +49,28 @@ struct OperationsTests {
                 .map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
         }
         return (field("CapEff"), field("Uid"))
+    }
+
+    // MARK: descriptors
+
+    /// The node raises its soft open-file limit to the hard one (a public peer's 4096 links need
+    /// more than the usual 1024), and warns when the hard limit is below what its caps need.
+    @Test(.enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"),
+          arguments: [(hard: 8192, enough: true), (hard: 2048, enough: false)])
+    func softOpenFileLimitIsRaisedToTheHardOne(hard: Int, enough: Bool) throws {
+        let lab = try NetworkLab()
+        defer { lab.shutdown() }
+        let host = try lab.addHost()
+        let config = try Self.writeConfig(lab.directory, "node", [:])
+        let prlimit = try #require(Subprocess.which("prlimit"), "util-linux prlimit")
+        let p = try lab.start(host, prlimit, ["--nofile=256:\(hard)", rhizome, "-useconffile", config, "-loglevel", "debug"], name: "node")
+        defer { if p.isRunning { kill(p.processIdentifier, SIGTERM); _ = Self.waitExit(p) } }
+        let line = enough ? "Open-file limit raised from 256 to \(hard)" : "Open-file limit is \(hard)"
+        #expect(NetworkLab.waitUntil(timeout: 10, interval: 0.05) { lab.logText("node").contains(line) }, "\(lab.logText("node"))")
+        // The limits of the process itself (prlimit and `ip netns exec` exec, so its pid is the node's).
+        let limits = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/limits", encoding: .utf8)) ?? ""
+        let row = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }.map { $0.split(separator: " ").map(String.init) } ?? []
+        #expect(row.count >= 5 && row[3] == "\(hard)" && row[4] == "\(hard)", "\(row)")
     }
 
     // MARK: signals

@@ -9,7 +9,7 @@ import RhizomeTestSupport
 /// addPeer/removePeer must change live links.
 ///
 ///     swift build --build-tests && sudo swift test --skip-build --filter Admin05InteropTests
-@Suite(.serialized, .timeLimit(.minutes(6)),
+@Suite(.live, .serialized, .timeLimit(.minutes(6)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct Admin05InteropTests {
     /// Members that 0.5.12 omits when zero: present or not depending on the moment.
@@ -65,10 +65,18 @@ struct Admin05InteropTests {
             ["debug_remoteGetTree", "key=\(other.publicKey)"],
         ]
         for c in commands {
-            do {
-                out[c[0]] = shape(try node.ctl(c))
-            } catch {
-                Issue.record("\(node.implementation) \(c): \(error)")
+            // yggdrasil 0.5.12 (the reference) has been seen not to answer a getPaths within 10 s
+            // on a loaded machine (CI, with other live suites running): its commands get three
+            // tries; rhizome's get one.
+            let tries = node.implementation == .yggdrasil ? 3 : 1
+            for attempt in 1...tries {
+                do {
+                    out[c[0]] = shape(try node.ctl(c))
+                    break
+                } catch {
+                    if attempt == tries { Issue.record("\(node.implementation) \(c): \(error)") }
+                    else { print("\(node.implementation) \(c), try \(attempt): \(error)") }
+                }
             }
         }
         return out

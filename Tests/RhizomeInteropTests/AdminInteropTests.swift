@@ -3,7 +3,7 @@ import Testing
 import RhizomeTestSupport
 
 /// The admin API both ways: Debian's yggdrasilctl against rhizome, rhizomectl against yggdrasil.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct AdminInteropTests {
     static var yggdrasilctl: String { Subprocess.which("yggdrasilctl") ?? "/usr/sbin/yggdrasilctl" }

@@ -7,7 +7,7 @@ import RhizomeTestSupport
 //
 //     swift build --build-tests && sudo swift test --skip-build --filter AllSchemes05InteropTests
 
-@Suite(.serialized, .timeLimit(.minutes(6)),
+@Suite(.live, .serialized, .timeLimit(.minutes(6)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct AllSchemes05InteropTests {
     /// Every scheme of 0.5.12, each aimed at an address of the lab where nothing listens.

@@ -11,7 +11,7 @@ import RhizomeTestSupport
 ///
 /// `RHIZOME_CHAOS_BREAK=N` gives node N a config that cannot link, to see the test fail;
 /// `RHIZOME_CHAOS_SEED=S` picks another graph and other events (the default keeps the graph fixed).
-@Suite(.serialized, .timeLimit(.minutes(12)),
+@Suite(.live, .serialized, .timeLimit(.minutes(12)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct ChaosInteropTests {
     static let script = URL(fileURLWithPath: #filePath)

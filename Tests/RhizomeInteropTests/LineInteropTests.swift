@@ -3,7 +3,7 @@ import Testing
 import RhizomeTestSupport
 
 /// Five nodes in a line, alternating rhizome and yggdrasil 0.4.7, starting with either.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct LineInteropTests {
     @Test(arguments: [MeshNode.Implementation.yggdrasil, .rhizome])

@@ -3,7 +3,7 @@ import Testing
 import RhizomeTestSupport
 
 /// Links and routing against Debian's yggdrasil 0.4.7, in network namespaces made per test.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct LinkInteropTests {
     /// rhizome and yggdrasil peer over tcp:// whichever side dials; yggdrasil lists our key, the

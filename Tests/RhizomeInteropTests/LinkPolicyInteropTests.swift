@@ -4,7 +4,7 @@ import RhizomeTestSupport
 
 /// Who may link to whom, and how links come back: AllowedPublicKeys and `?key=` as 0.4.7
 /// applies them, back-off against a refusing peer, and recovery after a cut link.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct LinkPolicyInteropTests {
     @Test func allowedPublicKeysAdmitsAndRejectsInboundOnly() throws {
@@ -108,7 +108,7 @@ struct LinkPolicyInteropTests {
 }
 
 /// Links that come and go: a peer that comes back, interfaces that appear, InterfacePeers.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct LinkLifecycleInteropTests {
     /// A configured peer that was gone for a while is used again within 5 s of coming back

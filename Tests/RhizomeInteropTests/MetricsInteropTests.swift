@@ -5,7 +5,7 @@ import RhizomeTestSupport
 /// The metrics endpoint on a running node: scraped while iperf3 runs and parsed with the
 /// Prometheus client library's parser (Debian's python3-prometheus-client); the counters follow
 /// the traffic and the drops; a node without `MetricsListen` listens for nothing.
-@Suite(.serialized, .enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
+@Suite(.live, .serialized, .enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
 struct MetricsInteropTests {
     /// Fetches the text, parses it with prometheus_client, prints the families' types and every
     /// sample as `name{label="value",...}` (labels sorted) → value, in JSON.

@@ -3,7 +3,7 @@ import Testing
 import RhizomeTestSupport
 
 /// Link-local multicast discovery with yggdrasil 0.4.7: no Peers configured on either side.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct MulticastInteropTests {
     @Test(arguments: [(MeshNode.Implementation.rhizome, MeshNode.Implementation.yggdrasil), (.yggdrasil, .rhizome), (.rhizome, .rhizome)])

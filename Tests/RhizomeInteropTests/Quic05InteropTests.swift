@@ -158,7 +158,7 @@ enum Quic05 {
 
 /// quic:// with yggdrasil 0.5.12 both ways, the Initial's TLS extensions, a link cut between
 /// two rhizome nodes, a garbage flood at a listener, and RSS with and without quic.
-@Suite(.serialized, .timeLimit(.minutes(5)),
+@Suite(.live, .serialized, .timeLimit(.minutes(5)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct Quic05InteropTests {
     /// Linked over quic://, yggdrasil lists rhizome's key, rhizome's getPeers shows the link

@@ -6,7 +6,7 @@ import RhizomeTestSupport
 /// listeners, allow-lists, multicast and NodeInfo without touching the links the change does
 /// not concern, refuse a broken file whole, and report what needs a restart. Protocol 0.5,
 /// rhizome nodes only.
-@Suite(.serialized, .timeLimit(.minutes(4)), .enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
+@Suite(.live, .serialized, .timeLimit(.minutes(4)), .enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
 struct ReloadInteropTests {
     static var rhizomectl: String { Subprocess.binDirectory.appendingPathComponent("rhizomectl").path }
 

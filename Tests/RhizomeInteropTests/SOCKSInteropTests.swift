@@ -4,7 +4,7 @@ import RhizomeTestSupport
 
 /// socks:// peers through a SOCKS5 proxy (a small one written for the test), with and without
 /// username/password authentication.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct SOCKSInteropTests {
     /// RFC 1928 CONNECT with optional RFC 1929 auth; accepts only `user`/`pw` when auth is on.

@@ -7,7 +7,7 @@ import RhizomeTestSupport
 /// meanwhile. A shaper on the link cannot show this (it also holds back V's ACKs, so V's read
 /// timeout fires first), so S reaches V through Benchmarks/stall-relay.py, which forwards S→V at
 /// full speed but, while its stall file exists, reads V's side only 1 KiB a second.
-@Suite(.serialized, .enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
+@Suite(.live, .serialized, .enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
 struct StalledReaderInteropTests {
     /// Found through #filePath: the test target declares no resources.
     static let relay = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

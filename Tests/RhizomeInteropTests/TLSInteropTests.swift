@@ -3,7 +3,7 @@ import Testing
 import RhizomeTestSupport
 
 /// tls:// links with yggdrasil 0.4.7 both ways, and a public peer listening on port 443.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct TLSInteropTests {
     /// One node listening on `uri` and one dialling it, one of each implementation; waits until

@@ -3,7 +3,7 @@ import Testing
 import RhizomeTestSupport
 
 /// End-to-end traffic through TUN interfaces: rhizome with rhizome and with yggdrasil 0.4.7.
-@Suite(.serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
+@Suite(.live, .serialized, .enabled(if: (NetworkLab.canRun && Yggdrasil.path != nil) || NetworkLab.required,
                              "needs root, iproute2 and Debian's yggdrasil"))
 struct TrafficInteropTests {
     /// Two nodes on one veth, TUN on both; the first listens, the second dials.

@@ -7,7 +7,7 @@ import RhizomeTestSupport
 /// for its other peers. The client replays metadata blocks captured from yggdrasil 0.5.12 (node A
 /// of shared/spec/v05/vectors/node-link-metadata.json): the signature covers only the key and the
 /// password, so a replayed block is a valid handshake.
-@Suite(.serialized, .timeLimit(.minutes(5)),
+@Suite(.live, .serialized, .timeLimit(.minutes(5)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05BadClientInteropTests {
     static let keyA = "75b38a411f5d6857af5fc570dd7c4bc76bc5cc23f751150937a301794b56b8f0"

@@ -10,7 +10,7 @@ import RhizomeTestSupport
 
 /// tcp, tls, unix, socks and sockstls links, each side dialling: ping and iperf3 both ways, and
 /// yggdrasilctl 0.5.12 getPeers on the yggdrasil node lists rhizome's key.
-@Suite(.serialized, .timeLimit(.minutes(10)),
+@Suite(.live, .serialized, .timeLimit(.minutes(10)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05TransportInteropTests {
     @Test(arguments: V05.Transport.allCases, [true, false])
@@ -21,7 +21,7 @@ struct V05TransportInteropTests {
 }
 
 /// Link passwords (`?password=`): the same password links, different ones never do.
-@Suite(.serialized, .timeLimit(.minutes(10)),
+@Suite(.live, .serialized, .timeLimit(.minutes(10)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05PasswordInteropTests {
     @Test(arguments: [true, false], [true, false])
@@ -32,7 +32,7 @@ struct V05PasswordInteropTests {
 }
 
 /// Mixed lines: y–rz–y and rz–y–rz end to end; an alternating five with its middle link cut.
-@Suite(.serialized, .timeLimit(.minutes(10)),
+@Suite(.live, .serialized, .timeLimit(.minutes(10)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05LineInteropTests {
     @Test(arguments: [MeshNode.Implementation.yggdrasil, .rhizome])
@@ -49,7 +49,7 @@ struct V05LineInteropTests {
 }
 
 /// Multicast discovery on a link-local-only veth, with no, equal and different passwords.
-@Suite(.serialized, .timeLimit(.minutes(10)),
+@Suite(.live, .serialized, .timeLimit(.minutes(10)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05MulticastInteropTests {
     @Test(arguments: V05.MulticastPasswords.allCases)
@@ -64,7 +64,7 @@ struct V05MulticastInteropTests {
 }
 
 /// Routed /64s and source checks.
-@Suite(.serialized, .timeLimit(.minutes(10)),
+@Suite(.live, .serialized, .timeLimit(.minutes(10)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05SubnetInteropTests {
     @Test(arguments: [MeshNode.Implementation.rhizome, .yggdrasil])
@@ -79,7 +79,7 @@ struct V05SubnetInteropTests {
 
 /// Restarts: either side, either role; traffic resumes within 15 s (the limit is per case and
 /// leaves room for a full suite holding the test threads).
-@Suite(.serialized, .timeLimit(.minutes(10)),
+@Suite(.live, .serialized, .timeLimit(.minutes(10)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05RestartInteropTests {
     @Test(arguments: [true, false], [true, false])
@@ -91,7 +91,7 @@ struct V05RestartInteropTests {
 }
 
 /// 150 s of pings both ways, past two session key rotations: nothing lost.
-@Suite(.serialized, .timeLimit(.minutes(10)),
+@Suite(.live, .serialized, .timeLimit(.minutes(10)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05LongFlowInteropTests {
     @Test func flowOf150SecondsLosesNothing() throws {
@@ -100,7 +100,7 @@ struct V05LongFlowInteropTests {
 }
 
 /// rhizome 0.4 and rhizome 0.5 refuse each other, and each says why in its log.
-@Suite(.serialized, .timeLimit(.minutes(10)),
+@Suite(.live, .serialized, .timeLimit(.minutes(10)),
        .enabled(if: (NetworkLab.canRun || NetworkLab.required), "needs root and iproute2"))
 struct V05VersionInteropTests {
     @Test(arguments: [true, false])

@@ -6,7 +6,7 @@ import RhizomeTestSupport
 /// (these must pass whatever rhizome does), so a failing `V05…InteropTests` case is rhizome's.
 ///
 ///     swift build --build-tests && sudo swift test --skip-build --filter V05LabControlTests
-@Suite(.serialized, .timeLimit(.minutes(4)),
+@Suite(.live, .serialized, .timeLimit(.minutes(4)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05LabControlTests {
     /// The lab itself: two 0.5.12 nodes on tcp://, ping both ways, each lists the other.
@@ -71,7 +71,7 @@ struct V05LabControlTests {
 
 /// The 150-second flow with yggdrasil 0.5.12 on both ends (kept apart: it is slow; the limit
 /// leaves room for a full suite holding the test threads).
-@Suite(.serialized, .timeLimit(.minutes(8)),
+@Suite(.live, .serialized, .timeLimit(.minutes(8)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct V05LabLongFlowControlTests {
     @Test func yggdrasilFlowOf150SecondsLosesNothing() throws {

@@ -79,7 +79,7 @@ enum WS05 {
 
 /// ws:// both ways with yggdrasil 0.5.12, wss:// through a TLS terminator, and the listener's
 /// answers to plain HTTP requests compared with 0.5.12's.
-@Suite(.serialized, .timeLimit(.minutes(5)),
+@Suite(.live, .serialized, .timeLimit(.minutes(5)),
        .enabled(if: V05.runnable, "needs root, iproute2 and yggdrasil 0.5.12 in /opt/yggdrasil-0.5.12"))
 struct WebSocket05InteropTests {
     /// Linked over ws://, yggdrasil lists the link, ping (also 60,000-byte pings, which yggdrasil
@@ -158,7 +158,7 @@ struct WebSocket05InteropTests {
 /// Two rhizome nodes on one link-local LAN, in each protocol version: once linked, they keep
 /// their link(s) and open no new TCP connection for 30 s (every 4-tuple `ss -tan` shows in
 /// either namespace is one seen when the link was up).
-@Suite(.serialized, .timeLimit(.minutes(4)), .enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
+@Suite(.live, .serialized, .timeLimit(.minutes(4)), .enabled(if: NetworkLab.canRun || NetworkLab.required, "needs root and iproute2"))
 struct MulticastHygieneInteropTests {
     /// The TCP connections of a namespace (not listeners), as "local peer" pairs.
     static func connections(_ lab: NetworkLab, _ host: NetworkLab.Host) -> Set<String> {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import NIOPosix
 import Testing
+import RhizomeTestSupport
 import RhizomeCore
 import RhizomeCrypto
 import RhizomeIPv6
@@ -45,7 +46,7 @@ import Glibc
 
 /// A peer that stops reading (issue 13): protocol frames stop queueing past one more high mark,
 /// and the link closes after 30 s without the peer taking anything.
-@Suite struct LinkStallTests {
+@Suite(.live, .serialized) struct LinkStallTests {
     /// A protocol (non-traffic) frame of the version, `size` bytes.
     static func protocolFrame(_ version: ProtocolVersion, size: Int) -> [UInt8] {
         [version == .v04 ? WireType.tree.rawValue : LinkHandler.firstProtocolType05] + [UInt8](repeating: 0x5a, count: size - 1)
@@ -102,7 +103,7 @@ import Glibc
 }
 
 /// Handshake budgets and stage deadlines (issue 13), on loopback sockets.
-@Suite(.serialized) struct HandshakeBudgetTests {
+@Suite(.live, .serialized) struct HandshakeBudgetTests {
     typealias W = LiveLink05Tests
 
     /// A plain TCP connection that sends nothing, as an idle attacker holds it (from `source`,
@@ -198,6 +199,53 @@ import Glibc
         try loop.flatSubmit { w.a.stop().and(w.b.stop()).map { _ in } }.wait()
     }
 
+    /// Multicast beacons come from anyone on the LAN with any key: the dials they start hold at
+    /// most `maxDiscoveredHandshakes` outbound slots, and a configured peer still gets one.
+    @Test func discoveredDialsLeaveOutboundSlotsForConfiguredPeers() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let ours = SigningKeyPair.generate(), theirs = SigningKeyPair.generate()
+        let w = World(), lines = W.Lines()
+        // A listener that never answers, on every loopback address: the kernel completes each
+        // TCP handshake into its backlog, and each dial then waits in its link handshake for
+        // metadata that never comes (6 s).
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var any = sockaddr_in()
+        any.sin_family = sa_family_t(AF_INET)
+        any.sin_addr.s_addr = 0   // INADDR_ANY: 127.0.2.x reach it too
+        _ = withUnsafePointer(to: &any) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(listen(silent, 256) == 0)
+        var bound = sockaddr_in(), length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) }
+        }
+        let silentPort = Int(UInt16(bigEndian: bound.sin_port))
+        let portB = try loop.flatSubmit { () -> EventLoopFuture<Int> in
+            w.a = Self.manager(ours, loop: loop, lines: lines)
+            w.a.events = w.events
+            w.b = Self.manager(theirs, loop: loop, lines: lines)
+            w.b.events = w.targetEvents
+            return w.b.listen(try! PeerURI("tcp://127.0.0.1:0")).map { $0.port! }
+        }.wait()
+        // Twice the cap of beacons, each from a different address: the cap's worth is dialled.
+        let beacons = try (1...(2 * LinkManager.maxDiscoveredHandshakes)).map { try PeerURI("tcp://127.0.2.\($0):\(silentPort)") }
+        try loop.submit { beacons.forEach { w.a.dialDiscovered($0, interface: "") } }.wait()
+        #expect(try W.waitFor(3, on: loop) { w.a.outboundHandshakesInProgress == LinkManager.maxDiscoveredHandshakes })
+        // Still full a second later (the dials are stuck in their handshake, not failed).
+        usleep(1_000_000)
+        #expect(try loop.submit { w.a.outboundHandshakesInProgress }.wait() == LinkManager.maxDiscoveredHandshakes)
+        // More beacons change nothing; a configured peer is dialled and comes up.
+        try loop.submit { beacons.forEach { w.a.dialDiscovered($0, interface: "") } }.wait()
+        try loop.submit { try w.a.addPeer(PeerURI("tcp://127.0.0.1:\(portB)"), fromConfig: true) }.wait()
+        #expect(try W.waitFor(3, on: loop) { w.events.up.contains { $0.remoteKey == theirs.publicKey } }, "\(lines.all.suffix(5))")
+        #expect(try loop.submit { w.a.outboundHandshakesInProgress }.wait() <= LinkManager.maxDiscoveredHandshakes)
+        try loop.flatSubmit { w.a.stop().and(w.b.stop()).map { _ in } }.wait()
+    }
+
     /// What a refused connection looks like from the client's side: still open and silent, or
     /// closed (EOF or reset), or with data (the node's metadata: a handshake in progress).
     enum ClientView { case quiet, closed, data }
@@ -286,7 +334,7 @@ final class LoopBound<T>: @unchecked Sendable {
 }
 
 /// The admin socket's limits (issue 13).
-@Suite(.serialized) struct AdminLimitTests {
+@Suite(.live, .serialized) struct AdminLimitTests {
     /// Values found incrementally match the one-shot scan, whatever the chunking.
     @Test func incrementalSplittingMatchesTheOneShotScan() {
         let text = Array(#"  {"a":1,"s":"x}\"]"} {"b":[1,{"c":"}"}]}[1,2]"str\"ing" 42 {"k":"v"}"#.utf8)

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Testing
+import RhizomeTestSupport
 import RhizomeCore
 import RhizomeCrypto
 @testable import RhizomeNode
@@ -11,7 +12,7 @@ import RhizomeCrypto
 /// TUN, no admin socket, no multicast): the password handshake completes, the first ironwood
 /// frames arrive through the uvarint framer, the link survives its keepalive exchange, and a
 /// wrong password is refused by both sides. Full interop tests live in RhizomeInteropTests.
-@Suite(.serialized) struct LiveLink05Tests {
+@Suite(.live, .serialized) struct LiveLink05Tests {
     static let binary = "/opt/yggdrasil-0.5.12/usr/sbin/yggdrasil"
 
     /// Records what the link manager reports; touched only on its event loop.

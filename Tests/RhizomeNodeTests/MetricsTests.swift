@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Testing
+import RhizomeTestSupport
 import RhizomeCrypto
 @testable import RhizomeNode
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 #endif
 
 /// The metrics endpoint: the text it serves, the `MetricsListen` field, and the server's bounds.
-@Suite struct MetricsTests {
+@Suite(.live, .serialized) struct MetricsTests {
     static func families(value: Int, root: String, label: String = #"a"b\c"# + "\nd") -> [MetricFamily] {
         var m = MetricsBuilder()
         m.counter("rhizome_test_bytes_total", #"Bytes with a \ backslash in the help."#, label: "direction", ["in": value, "out": 2 * value])

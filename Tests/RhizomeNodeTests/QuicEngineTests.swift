@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import RhizomeTestSupport
 import RhizomeCore
 import RhizomeCrypto
 import RhizomeIPv6
@@ -12,7 +13,7 @@ import Glibc
 /// The sans-IO QUIC engine: two endpoints wired together in memory with a fake clock, garbage and
 /// flood input, and live interop with yggdrasil 0.5.12's quic:// listener and dialler over real
 /// UDP sockets on loopback.
-@Suite(.serialized) struct QuicEngine {
+@Suite(.live, .serialized) struct QuicEngine {
     typealias Event = QuicEndpoint.Event
 
     static let clientAddress = try! SocketAddress(ipAddress: "127.0.0.1", port: 40001)

@@ -4,6 +4,7 @@ import NIOCore
 import NIOEmbedded
 import NIOPosix
 import Testing
+import RhizomeTestSupport
 import RhizomeCore
 import RhizomeCrypto
 @preconcurrency @testable import RhizomeNode
@@ -12,7 +13,7 @@ import RhizomeCrypto
 /// link managers link through `QuicSocket` and `QuicStreamChannel` and run the usual 0.5
 /// handshake and framing on the stream; closing one end ends the link at the other; the engine
 /// is made only when a quic peer or listener needs it; a 0.4 node skips quic.
-@Suite(.serialized) struct QuicLinkTests {
+@Suite(.live, .serialized) struct QuicLinkTests {
     /// Stands in for the QUIC engine: datagrams `[kind][connection id: 8][payload]`, no crypto,
     /// no loss recovery (loopback does not lose). Enough to exercise the shell's driving of an
     /// engine: connect/accept events, stream data both ways, closes, garbage dropped.

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Testing
+import RhizomeTestSupport
 import RhizomeCore
 import RhizomeCrypto
 @testable import RhizomeNode
@@ -11,7 +12,7 @@ import RhizomeCrypto
 /// reports and applies, and that a broken file or a missing one changes nothing.
 // The limit is generous: in the full suite, blocking interop tests can hold the 2-core test
 // thread pool for minutes before these (a second each alone) get to run.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.live, .serialized, .timeLimit(.minutes(10)))
 struct ReloadTests {
     /// A running daemon from config text written to a temporary file.
     final class Node {

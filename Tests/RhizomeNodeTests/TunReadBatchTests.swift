@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import Testing
+import RhizomeTestSupport
 @testable import RhizomeNode
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,7 @@ import Glibc
 /// The TUN reader hands over every packet waiting at a wakeup in one batch (one read-complete, so
 /// one flush), up to its bound. A SOCK_SEQPACKET socket pair stands in for the TUN device: like
 /// a TUN it returns one message per read and never merges two.
-@Suite struct TunReadBatchTests {
+@Suite(.live, .serialized) struct TunReadBatchTests {
     /// Writes `sizes` messages into one end of a fresh pair, then reads the other end through
     /// `TunChannel` and returns the sizes seen and how many batches (read-completes) they came in.
     func run(sizes: [Int]) throws -> (packets: [Int], first: [UInt8], batches: Int) {

@@ -3,11 +3,12 @@ import NIOEmbedded
 import NIOHTTP1
 import NIOWebSocket
 import Testing
+import RhizomeTestSupport
 @testable import RhizomeNode
 
 /// ws and wss links (node-sessions-admin.md §2.11): URIs, the listener's answers, and the
 /// stream handler that turns WebSocket messages back into the link's byte stream.
-@Suite struct WebSocketLinkTests {
+@Suite(.live, .serialized) struct WebSocketLinkTests {
     // MARK: URIs
 
     @Test func wsAndWssURIsKeepPathAndQueryForTheRequest() throws {

@@ -2,6 +2,7 @@ import Foundation
 import RhizomeCore
 import RhizomeCrypto
 import Testing
+import RhizomeTestSupport
 @testable import RhizomeSim
 
 /// Small scenarios that must converge with every invariant holding.
@@ -150,7 +151,7 @@ import Testing
 }
 
 /// Same seed, same report.
-@Suite struct ReproducibilityTests {
+@Suite(.live, .serialized) struct ReproducibilityTests {
     static func config(seed: UInt64) -> ScenarioConfig {
         var c = ScenarioConfig(nodes: 40, seed: seed, topology: .random, faults: true, protocolVersion: .v04)
         c.pairs = 300

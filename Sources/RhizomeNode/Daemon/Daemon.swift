@@ -187,6 +187,13 @@ public final class Daemon {
     public func runUntilSignalled() throws {
         Daemon.blockSignals()
         var set = Daemon.stopAndHangupSignals()
+        if let limits = OpenFileLimit.raise() {
+            if limits.after < OpenFileLimit.wanted {
+                log.warning("Open-file limit is \(limits.after): a node with every link it may hold needs about \(OpenFileLimit.wanted) (raise the hard limit: LimitNOFILE= in the systemd unit, or ulimit -Hn)")
+            } else if limits.after != limits.before {
+                log.debug("Open-file limit raised from \(limits.before) to \(limits.after)")
+            }
+        }
         do {
             try start()
             if let privilegeDrop {

@@ -88,6 +88,10 @@ final class LinkManager {
     static let maxInboundHandshakes = 256
     static let maxOutboundHandshakes = 256
     static let maxInboundHandshakesPerAddress = 8
+    /// Of the outbound ones, most for nodes found by multicast (see `dialDiscovered`).
+    static let maxDiscoveredHandshakes = 32
+    /// Outbound table entries of discovered dials in their handshake; swept lazily.
+    private var discoveredHandshakes: Set<LinkKey> = []
     var socksTimeout = SOCKSClientHandler.defaultTimeout
     /// Inbound table entries in their handshake, with the remote address (no port); swept lazily.
     private var inboundHandshakes: [LinkKey: String] = [:]
@@ -329,10 +333,25 @@ final class LinkManager {
         connect(state.target, retryID: id)
     }
 
-    /// Dials a node found by multicast discovery: once, no retries (its beacons repeat).
+    /// Dials a node found by multicast discovery: once, no retries (its beacons repeat). These
+    /// dials hold at most `maxDiscoveredHandshakes` of the outbound budget: any host on the LAN
+    /// can send beacons, with any key, and must not take the slots configured peers dial with.
     func dialDiscovered(_ uri: PeerURI, interface: String) {
         guard !stopped else { return }
-        connect(DialTarget(uri: uri, interface: interface), retryID: nil)
+        discoveredHandshakes = discoveredHandshakes.filter { if case .some(.none) = table[$0] { true } else { false } }
+        guard discoveredHandshakes.count < Self.maxDiscoveredHandshakes else { return }
+        let target = DialTarget(uri: uri, interface: interface)
+        connect(target, retryID: nil)
+        let key = provisionalKey(target)
+        if case .some(.none) = table[key] { discoveredHandshakes.insert(key) }
+    }
+
+    /// The table key of a dial until its handshake names the remote.
+    private func provisionalKey(_ target: DialTarget) -> LinkKey {
+        let uri = target.uri
+        return LinkKey(scheme: uri.scheme.rawValue, interface: target.interface,
+                       remote: uri.scheme == .unix || uri.scheme.isSOCKS ? uri.path
+                           : uri.scheme.isWebSocket ? uri.authority + uri.path : uri.authority)
     }
 
     private func connect(_ target: DialTarget, retryID id: String?) {
@@ -348,9 +367,7 @@ final class LinkManager {
             return
         }
         let scheme = uri.scheme.rawValue
-        let provisional = LinkKey(scheme: scheme, interface: target.interface,
-                                  remote: uri.scheme == .unix || uri.scheme.isSOCKS ? uri.path
-                                      : uri.scheme.isWebSocket ? uri.authority + uri.path : uri.authority)
+        let provisional = provisionalKey(target)
         if table[provisional] != nil || links.values.contains(where: { $0.dialed?.uri.original == uri.original }) { return }
         guard links.count < Self.maxLinks, outboundHandshakesInProgress < Self.maxOutboundHandshakes else {
             if let id { scheduleRedial(id, rejected: false) }
