@@ -10,9 +10,10 @@
 #                  quic:// links (headers at build time; the libraries are loaded on first use)
 #   python3-prometheus-client  parses the metrics endpoint in its test
 #   python3-cryptography  Ed25519 keys and 0.5 link signatures for Benchmarks/hostile's attackers
+#   ethtool        turns a veth's checksum offload off, so the routed-subnet test sees real checksums
 set -euo pipefail
 packages=(libsodium-dev pkg-config yggdrasil iperf3 iproute2 iputils-ping bc python3 socat openssl libgnutls28-dev
-          python3-prometheus-client python3-cryptography)
+          python3-prometheus-client python3-cryptography ethtool)
 backported=(libngtcp2-dev libngtcp2-crypto-gnutls-dev)
 ngtcp2_series=1.11
 ygg05=/opt/yggdrasil-0.5.12

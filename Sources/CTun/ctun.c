@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* The kernel's struct in6_ifreq (linux/ipv6.h), declared here to avoid header clashes with glibc. */
@@ -17,12 +18,12 @@ struct rz_in6_ifreq {
     int ifr6_ifindex;
 };
 
-int rz_tun_open(const char *name, char *out_name, int out_name_len) {
+static int tun_open_flags(const char *name, char *out_name, int out_name_len, short extra) {
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (fd < 0) return -errno;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | extra;
     if (name && name[0]) strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int e = errno;
@@ -34,6 +35,73 @@ int rz_tun_open(const char *name, char *out_name, int out_name_len) {
         out_name[out_name_len - 1] = 0;
     }
     return fd;
+}
+
+int rz_tun_open(const char *name, char *out_name, int out_name_len) {
+    return tun_open_flags(name, out_name, out_name_len, 0);
+}
+
+int rz_tun_open_vnet(const char *name, char *out_name, int out_name_len, int *vnet_hdr) {
+    int fd = tun_open_flags(name, out_name, out_name_len, IFF_VNET_HDR);
+    if (fd == -EINVAL) {
+        *vnet_hdr = 0;
+        return tun_open_flags(name, out_name, out_name_len, 0);
+    }
+    *vnet_hdr = fd >= 0 ? RZ_VNET_HDR_LEN : 0;
+    return fd;
+}
+
+/* struct virtio_net_hdr (linux/virtio_net.h), little-endian fields as a legacy TUN on x86 and
+   ARM reads them (no TUNSETVNETLE/BE needed on a little-endian host). */
+struct rz_vnet_hdr {
+    unsigned char flags;        /* 1: VIRTIO_NET_HDR_F_NEEDS_CSUM */
+    unsigned char gso_type;     /* 0: VIRTIO_NET_HDR_GSO_NONE */
+    unsigned short hdr_len;
+    unsigned short gso_size;
+    unsigned short csum_start;
+    unsigned short csum_offset;
+};
+
+_Static_assert(sizeof(struct rz_vnet_hdr) == RZ_VNET_HDR_LEN, "virtio_net_hdr is 10 bytes");
+
+enum { IPV6_HEADER = 40, TCP_CHECKSUM_AT = 16, TCP_MIN_HEADER = 20, NEXT_TCP = 6 };
+
+long rz_tun_write_vnet(int fd, const unsigned char *packet, unsigned long length) {
+    struct rz_vnet_hdr hdr;
+    memset(&hdr, 0, sizeof(hdr));
+    unsigned char head[IPV6_HEADER + TCP_MIN_HEADER];
+    struct iovec iov[3];
+    int count;
+    unsigned long payload = length >= IPV6_HEADER ? ((unsigned long)packet[4] << 8 | packet[5]) : 0;
+    int tcp = length >= IPV6_HEADER + TCP_MIN_HEADER && (packet[0] >> 4) == 6 && packet[6] == NEXT_TCP
+        && payload + IPV6_HEADER == length;
+    if (tcp) {
+        memcpy(head, packet, sizeof(head));
+        /* Pseudo-header: source, destination, upper-layer length (32 bits), next header. */
+        unsigned long sum = 0;
+        for (int i = 8; i < IPV6_HEADER; i += 2) sum += (unsigned long)head[i] << 8 | head[i + 1];
+        sum += (payload >> 16) + (payload & 0xffff) + NEXT_TCP;
+        while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+        head[IPV6_HEADER + TCP_CHECKSUM_AT] = (unsigned char)(sum >> 8);
+        head[IPV6_HEADER + TCP_CHECKSUM_AT + 1] = (unsigned char)sum;
+        unsigned long tcp_header = (unsigned long)(packet[IPV6_HEADER + 12] >> 4) * 4;
+        if (tcp_header < TCP_MIN_HEADER || IPV6_HEADER + tcp_header > length) tcp_header = TCP_MIN_HEADER;
+        hdr.flags = 1;
+        hdr.hdr_len = (unsigned short)(IPV6_HEADER + tcp_header);
+        hdr.csum_start = IPV6_HEADER;
+        hdr.csum_offset = TCP_CHECKSUM_AT;
+        iov[0] = (struct iovec){ &hdr, sizeof(hdr) };
+        iov[1] = (struct iovec){ head, sizeof(head) };
+        iov[2] = (struct iovec){ (void *)(packet + sizeof(head)), length - sizeof(head) };
+        count = 3;
+    } else {
+        iov[0] = (struct iovec){ &hdr, sizeof(hdr) };
+        iov[1] = (struct iovec){ (void *)packet, length };
+        count = 2;
+    }
+    ssize_t n = writev(fd, iov, count);
+    if (n < 0) return -errno;
+    return n >= (ssize_t)sizeof(hdr) ? (long)(n - (ssize_t)sizeof(hdr)) : 0;
 }
 
 static int with_socket(int family, int (*fn)(int, void *), void *arg) {

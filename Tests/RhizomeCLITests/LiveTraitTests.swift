@@ -9,6 +9,12 @@ import RhizomeTestSupport
         #expect(LiveThreads.isCurrentThreadLive, "ran on the cooperative pool")
     }
 
+    /// The suite took a slot before its tests started (a recursive trait's default scope skips
+    /// the suite itself, which once left every live suite running at once).
+    @Test func testsRunInsideTheirSuitesSlot() {
+        #expect(LiveTrait.runsInASlot)
+    }
+
     @Test(arguments: [1, 2]) func eachCaseRunsOnALiveThread(_ n: Int) {
         #expect(LiveThreads.isCurrentThreadLive, "case \(n) ran on the cooperative pool")
     }

@@ -234,7 +234,57 @@ enum V05 {
         #expect(f.canPing(hostSide, timeout: 30), "far side (\(far)) → host on \(router)'s /64\n\(r.log)\n\(f.log)")
         let back = try lab.run(host, "ping", ["-6", "-c", "2", "-W", "2", f.address], timeout: 10)
         #expect(back.status == 0, "host on the /64 → far side: \(back.stdout)")
+
+        // TCP from the far side to the host, with checksums done in software on the router's way
+        // out (a veth offloads them otherwise and nobody would check): a segment whose checksum
+        // the router's kernel completes wrongly is dropped by the host, and the transfer stalls.
+        // rhizome writes TCP segments to its TUN as "checksum partial" (rz_tun_write_vnet).
+        let ethtool = Subprocess.which("ethtool")
+        #expect(ethtool != nil || !NetworkLab.required, "ethtool (Scripts/deps.sh)")
+        if let ethtool { try lab.run(r.host, ethtool, ["-K", vethRouter, "tx", "off"]) }
+        let sink = try lab.start(host, "/usr/bin/python3", ["-c", tcpSink, hostSide, "7777"], name: "sink")
+        defer { lab.stop(sink) }
+        #expect(NetworkLab.waitUntil(timeout: 5, interval: 0.05) { lab.logText("sink").contains("ready") })
+        let bytes = 4_000_000
+        let source = try lab.run(f.host, "/usr/bin/python3", ["-c", tcpSource, hostSide, "7777", "\(bytes)"], timeout: 40)
+        #expect(source.status == 0, "far side → host over TCP: \(source.stdout) \(source.stderr)")
+        let digest = source.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(NetworkLab.waitUntil(timeout: 10, interval: 0.05) { lab.logText("sink").contains("received \(bytes) \(digest)") },
+                "sink: \(lab.logText("sink")), source sent \(digest)")
     }
+
+    /// Accepts one TCP connection and prints how many bytes came and their SHA-256.
+    static let tcpSink = """
+    import hashlib, socket, sys
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], int(sys.argv[2])))
+    s.listen(1)
+    s.settimeout(60)
+    print("ready", flush=True)
+    c, _ = s.accept()
+    c.settimeout(30)
+    h, n = hashlib.sha256(), 0
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        h.update(d)
+        n += len(d)
+    print("received", n, h.hexdigest(), flush=True)
+    """
+
+    /// Sends N pseudo-random bytes to HOST PORT and prints their SHA-256.
+    static let tcpSource = """
+    import hashlib, random, socket, sys
+    n = int(sys.argv[3])
+    data = random.Random(7).randbytes(n)
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)
+    print(hashlib.sha256(data).hexdigest(), flush=True)
+    """
 
     /// Counts ICMPv6 echo requests arriving in a namespace from two sources (compared as
     /// addresses, not text): prints "real" or "fake" per packet.

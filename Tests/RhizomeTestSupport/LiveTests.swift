@@ -20,6 +20,21 @@ public struct LiveTrait: SuiteTrait, TestTrait, TestScoping {
     public var isRecursive: Bool { true }
 
     @TaskLocal static var holdsSlot = false
+    /// Whether the running test is inside its live suite's slot.
+    public static var runsInASlot: Bool { holdsSlot }
+
+    /// RHIZOME_LIVE_TRACE=1 prints when each live suite takes and frees its slot.
+    static let tracing = ProcessInfo.processInfo.environment["RHIZOME_LIVE_TRACE"] == "1"
+    static let start = ContinuousClock.now
+    static func trace(_ line: @autoclosure () -> String) {
+        if tracing { print("live +\(ContinuousClock.now - start): \(line())") }
+    }
+
+    /// Scopes the suite (its slot) and each test case (its thread). The default for a recursive
+    /// suite trait skips the suite itself.
+    public func scopeProvider(for test: Test, testCase: Test.Case?) -> LiveTrait? {
+        test.isSuite || testCase != nil ? self : nil
+    }
 
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
@@ -27,7 +42,8 @@ public struct LiveTrait: SuiteTrait, TestTrait, TestScoping {
             try await withTaskExecutorPreference(LiveThreads.shared) { try await function() }
         } else if test.isSuite && !Self.holdsSlot {
             await LiveSlots.shared.acquire()
-            defer { LiveSlots.shared.release() }
+            Self.trace("slot taken by \(test.name)")
+            defer { LiveSlots.shared.release(); Self.trace("slot freed by \(test.name)") }
             try await Self.$holdsSlot.withValue(true) { try await function() }
         } else {
             try await function()

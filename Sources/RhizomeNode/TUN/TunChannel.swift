@@ -19,20 +19,22 @@ enum TunChannel {
                       onReadComplete: @escaping () -> Void) throws -> Channel {
         let readFD = dup(device.fd)
         guard readFD >= 0 else { throw TunDevice.Failure(message: "dup of the TUN descriptor failed") }
-        return try start(descriptor: readFD, on: eventLoop, onPacket: onPacket, onReadComplete: onReadComplete)
+        return try start(descriptor: readFD, header: device.vnetHeader, on: eventLoop, onPacket: onPacket,
+                         onReadComplete: onReadComplete)
     }
 
     /// Reads packets from `descriptor` (a TUN, or in tests any descriptor that keeps message
-    /// boundaries), which the channel takes over and closes.
-    static func start(descriptor readFD: Int32, on eventLoop: EventLoop, onPacket: @escaping (ByteBuffer) -> Void,
+    /// boundaries), which the channel takes over and closes. Each read starts with `header`
+    /// bytes (the TUN's virtio-net header) that are skipped.
+    static func start(descriptor readFD: Int32, header: Int = 0, on eventLoop: EventLoop, onPacket: @escaping (ByteBuffer) -> Void,
                       onReadComplete: @escaping () -> Void) throws -> Channel {
         try NIOPipeBootstrap(group: eventLoop)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: TunReadHandler.readCapacity))
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: TunReadHandler.readCapacity + header))
             .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        TunReadHandler(descriptor: readFD, onPacket: onPacket, onReadComplete: onReadComplete))
+                        TunReadHandler(descriptor: readFD, header: header, onPacket: onPacket, onReadComplete: onReadComplete))
                 }
             }
             .takingOwnershipOfDescriptor(input: readFD)
@@ -52,27 +54,35 @@ final class TunReadHandler: ChannelInboundHandler {
     let onReadComplete: () -> Void
     /// The channel's descriptor, read directly for the rest of a batch (non-blocking: NIO set it so).
     let descriptor: Int32
+    /// Bytes in front of each packet read (the TUN's virtio-net header), skipped.
+    let header: Int
     /// Where the rest of a batch is read, one packet at a time; reused (`onPacket` keeps nothing).
     private var spare = ByteBufferAllocator().buffer(capacity: 0)
 
-    init(descriptor: Int32, onPacket: @escaping (ByteBuffer) -> Void, onReadComplete: @escaping () -> Void) {
+    init(descriptor: Int32, header: Int = 0, onPacket: @escaping (ByteBuffer) -> Void, onReadComplete: @escaping () -> Void) {
         self.descriptor = descriptor
+        self.header = header
         self.onPacket = onPacket
         self.onReadComplete = onReadComplete
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let first = unwrapInboundIn(data)
+        var first = unwrapInboundIn(data)
+        guard first.readableBytes > header else { return }
+        first.moveReaderIndex(forwardBy: header)
         var bytes = first.readableBytes
         onPacket(first)
         var packets = 1
+        let capacity = Self.readCapacity + header
         while packets < Self.maxBatchPackets && bytes < Self.maxBatchBytes && context.channel.isActive {
             spare.clear()
-            let n = spare.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readCapacity) { out in
-                max(0, Glibc.read(descriptor, out.baseAddress, Self.readCapacity))
+            let n = spare.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { out in
+                max(0, Glibc.read(descriptor, out.baseAddress, capacity))
             }
             // 0: EAGAIN (nothing waits), an error or end of file; NIO's next read reports the latter.
             guard n > 0 else { break }
+            guard n > header else { packets += 1; continue }
+            spare.moveReaderIndex(forwardBy: header)
             onPacket(spare)
             packets += 1
             bytes += n
