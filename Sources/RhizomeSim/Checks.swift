@@ -309,7 +309,8 @@ extension Simulator {
     /// (at least until no test packet is on a link) so the pathfinder can build source routes,
     /// then sends again and measures.
     public func checkTraffic(pairs: [(Int, Int)], all: Bool, expectation: Expectation = .live,
-                             settle: Double = 2, maxWait: Double = 30) -> TrafficCheck {
+                             settle: Double = 2, maxWait: Double = 30,
+                             afterRound: ((_ round: Int, _ firstPacket: Int) -> Void)? = nil) -> TrafficCheck {
         let adj = adjacency(liveOnly: expectation == .live)
         let live = expectation == .live ? adj : adjacency(liveOnly: true)
         var check = TrafficCheck(expectation: expectation)
@@ -331,6 +332,7 @@ extension Simulator {
                 runTraffic(minimum: 0, maximum: maxWait)
             }
             let result = summarize(firstID: firstID, shortest: shortest, reachable: reachable)
+            afterRound?(round, firstID)
             if round == 0 { check.first = result } else { check.second = result }
         }
         return check

@@ -148,6 +148,8 @@ public struct Scenario {
     /// Nodes to follow (debugging): their tree and bloom frames and per-phase views go to `log`,
     /// as do the pairs a traffic check lost.
     public var watch: Watch?
+    /// 0.5: after each traffic round, explain every lost packet to `log` (see `explainLost`).
+    public var explainLosses = false
     public var log: ((String) -> Void)?
 
     public init(_ config: ScenarioConfig) {
@@ -157,7 +159,7 @@ public struct Scenario {
     public func run() -> SimReport {
         switch config.protocolVersion {
         case .v04: ScenarioRun<Router>(config, trace: trace, watch: watch, log: log).run()
-        case .v05: ScenarioRun<Router05>(config, trace: trace, watch: watch, log: log).run()
+        case .v05: ScenarioRun<Router05>(config, trace: trace, watch: watch, log: log, explainLosses: explainLosses).run()
         }
     }
 }
@@ -168,6 +170,7 @@ struct ScenarioRun<R: SimulatedRouter> {
     let simulator: Simulator<R>
     let trace: ((Double, StateCheck) -> Void)?
     let watch: Watch?
+    let explainLosses: Bool
     let log: (String) -> Void
     /// Frame counts when the last phase ended.
     let framesAtPhaseEnd = Box<[Int]>([])
@@ -178,8 +181,9 @@ struct ScenarioRun<R: SimulatedRouter> {
     }
 
     init(_ config: ScenarioConfig, trace: ((Double, StateCheck) -> Void)?, watch: Watch? = nil,
-         log: ((String) -> Void)? = nil) {
+         log: ((String) -> Void)? = nil, explainLosses: Bool = false) {
         self.config = config
+        self.explainLosses = explainLosses
         self.trace = trace
         self.watch = watch
         self.log = log ?? { _ in }
@@ -298,7 +302,17 @@ struct ScenarioRun<R: SimulatedRouter> {
         if traffic {
             let (pairs, all) = sim.probePairs(limit: config.effectivePairs, round: round)
             let firstPacket = sim.packets.count
-            trafficCheck = sim.checkTraffic(pairs: pairs, all: all, expectation: .live, settle: config.settle)
+            var afterRound: ((Int, Int) -> Void)?
+            if explainLosses, let sim05 = sim as? Simulator<Router05> {
+                afterRound = { round, first in
+                    let lines = sim05.explainLost(firstID: first)
+                    log(String(format: "phase %@ round %d at t=%.2f: %d packets to explain", name, round + 1, sim05.now,
+                               lines.filter { $0.hasPrefix("lost") }.count))
+                    lines.forEach(log)
+                }
+            }
+            trafficCheck = sim.checkTraffic(pairs: pairs, all: all, expectation: .live, settle: config.settle,
+                                            afterRound: afterRound)
             if let watch {
                 var lost: [String] = []
                 for id in firstPacket..<sim.packets.count where !sim.packets[id].delivered {

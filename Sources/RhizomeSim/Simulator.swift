@@ -52,6 +52,8 @@ struct PacketRecord {
     var sawTree = false
     /// The node that took it (a node holding the destination's key; with anycast twins, either).
     var deliveredAt: Int32 = -1
+    /// The node its last traffic frame went to (-1 while it never left its source).
+    var lastAt: Int32 = -1
 }
 
 /// Whole-run frame statistics.
@@ -113,6 +115,8 @@ public final class Simulator<R: SimulatedRouter> {
     var lookupTargetBloomCache: [UInt64]?
     /// Sees every frame handed to a link (time, sender, receiver, link, frame), for debugging.
     public var frameObserver: ((Double, Int, Int, LinkID, [UInt8]) -> Void)?
+    /// Sees every link going up or down (time, ends, link, up), for debugging.
+    public var linkObserver: ((Double, Int, Int, LinkID, Bool) -> Void)?
     /// Adversaries (see `Adversary.swift`): called for every frame a node hands to a link;
     /// false withholds it (the frame never reaches the link).
     var outgoingFilter: ((Int, [UInt8]) -> Bool)?
@@ -243,9 +247,11 @@ public final class Simulator<R: SimulatedRouter> {
         frames.bytes += frame.count
         var delay = links[link].latency
         var probe = false
+        var probeID = -1
         if let kind = R.trafficKind(ofType: type) {
             if let id = testPacketID(frame) {
                 probe = true
+                probeID = id
                 packets[id].hops += 1
                 switch kind {
                 case .sourceRoute: packets[id].sawPath = true
@@ -273,6 +279,7 @@ public final class Simulator<R: SimulatedRouter> {
         let l = links[link]
         let forward = Int(l.a) == node
         let to = forward ? l.b : l.a
+        if probe { packets[probeID].lastAt = to }
         frameObserver?(now, node, Int(to), link, frame)
         var arrival = now + delay
         if forward {
@@ -304,6 +311,7 @@ public final class Simulator<R: SimulatedRouter> {
         edgeLink[edge] = -1
         links[id].up = false
         let a = Int(links[id].a), b = Int(links[id].b)
+        linkObserver?(now, a, b, id, false)
         routers[a].linkDown(id, now: now)
         drain(a)
         routers[b].linkDown(id, now: now)
@@ -318,6 +326,7 @@ public final class Simulator<R: SimulatedRouter> {
         links.append(SimLink(a: Int32(a), b: Int32(b), edge: Int32(edge), latency: edgeLatency[edge], up: true,
                              lastArrivalAB: now, lastArrivalBA: now))
         edgeLink[edge] = id
+        linkObserver?(now, a, b, id, true)
         routers[a].linkUp(id, key: keys[b], priority: 0, now: now)
         drain(a)
         routers[b].linkUp(id, key: keys[a], priority: 0, now: now)

@@ -19,6 +19,10 @@ extension Simulator {
         let keyIndex = self.keyIndex
         let xforms = watch.nodes.map { ($0, KeyTransform05.subnetKey(keys[$0])) }
         let name: (PublicKey) -> String = { key in keyIndex[key].map { "n\($0)" } ?? String(key.hex.prefix(6)) }
+        linkObserver = { t, a, b, link, up in
+            guard watched.contains(a) || watched.contains(b) else { return }
+            log(String(format: "t=%.3f link %d n%d–n%d %@", t, link, a, b, up ? "up" : "down"))
+        }
         frameObserver = { t, from, to, link, frame in
             guard watched.contains(from) || watched.contains(to), R.protocolVersion == .v05,
                   let type = frame.first, [3, 4, 5].contains(type) else { return }
@@ -27,7 +31,7 @@ extension Simulator {
             switch message {
             case .announce(let a) where watched.contains(from) && watched.contains(to)
                     || watched.contains(keyIndex[a.key] ?? -1):
-                log("\(head) announce \(name(a.key)) parent \(name(a.parent)) seq \(a.seq)")
+                log("\(head) announce \(name(a.key)) parent \(name(a.parent)) port \(a.port) seq \(a.seq)")
             case .bloom(let b) where watched.contains(from) && watched.contains(to):
                 let held = xforms.filter { b.contains($0.1) }.map { "n\($0.0)" }
                 log("\(head) bloom holds [\(held.joined(separator: " "))]")

@@ -50,6 +50,8 @@ struct RhizomeSimCommand: ParsableCommand {
     var trace = false
     @Option(help: ArgumentHelp("Debugging: follow these nodes (comma-separated indices) and print their tree and bloom frames, their views after each phase and the lost pairs to stderr.", valueName: "nodes"))
     var watch: String?
+    @Flag(help: "Debugging (0.5): after each traffic round, explain every lost packet on stderr (source's path entry and rumor, where greedy forwarding stops now and that node's view of its peers).")
+    var explainLosses = false
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -93,6 +95,10 @@ struct RhizomeSimCommand: ParsableCommand {
         }
         if let watch {
             scenario.watch = Watch(nodes: watch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+            scenario.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        }
+        if explainLosses {
+            scenario.explainLosses = true
             scenario.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         }
         let report = scenario.run()

@@ -95,3 +95,47 @@ extension Router05 {
         (infos.count, paths.count, rumors.count, pendingInfos.count)
     }
 }
+
+/// Debugging reads for the simulator's loss explanations (`rhizome-sim --explain-losses`).
+extension Router05 {
+    public struct DebugPeer: Sendable, Equatable {
+        public var key: PublicKey
+        public var port: PeerPort
+        /// Whether its chain of announcements reaches a root we accept as a next hop (`placed`).
+        public var placed: Bool
+        /// Its coordinates as we derive them from our stored announcements.
+        public var coords: [PeerPort]
+        public var onTree: Bool
+    }
+
+    /// Our peers with the coordinates the data path uses for them.
+    public mutating func debugPeers() -> [DebugPeer] {
+        refreshCoords()
+        return peers.map { DebugPeer(key: $0.key, port: $0.port, placed: $0.placed, coords: $0.coords, onTree: $0.onTree) }
+    }
+
+    /// The peer traffic toward `path` would leave for, lowering `watermark` as forwarding does;
+    /// nil where forwarding stops (delivered here, or broken).
+    public mutating func debugNextHop(toward path: [PeerPort], watermark: inout UInt64) -> PublicKey? {
+        guard let (i, _) = nextHop(ArrayCoords05(path), watermark: &watermark) else { return nil }
+        return peers[i].key
+    }
+
+    /// The port our stored announcement says our parent gave us (0 while we are a root).
+    public var debugAnnouncedPort: PeerPort? { infos[localKey]?.port }
+
+    /// The port we number `key` by, if it is a peer.
+    public func debugPort(of key: PublicKey) -> PeerPort? { peerIndex[key].map { peers[$0].port } }
+
+    /// Whether a lookup for `key` was sent within the rumor timeout, and whether it still holds
+    /// a packet waiting for the notify.
+    public func debugRumor(for key: PublicKey) -> (exists: Bool, holdsPacket: Bool) {
+        let rumor = rumors[KeyTransform05.subnetKey(key)]
+        return (rumor != nil, rumor?.cached != nil)
+    }
+
+    /// Whether the path entry for `key` is marked broken and holds a packet for a re-send.
+    public func debugPathState(for key: PublicKey) -> (broken: Bool, holdsPacket: Bool, created: Double)? {
+        paths[key].map { ($0.broken, $0.cached != nil, $0.created) }
+    }
+}

@@ -166,7 +166,7 @@ extension Router05 {
                 (bestRoot, bestParent, bestCost) = (root, peer.key, cost)
             }
         }
-        guard refresh || doRoot1 || doRoot2 || parent != bestParent else { return }
+        guard refresh || doRoot1 || doRoot2 || parent != bestParent || parentRenumberedUs(parent) else { return }
         if bestRoot != localKey, let p = peerIndex[bestParent], let response = peers[p].response,
            useResponse(response, from: bestParent, now: now) {
             (refresh, doRoot1, doRoot2) = (false, false, false)
@@ -178,6 +178,19 @@ extension Router05 {
         } else if !doRoot1 {
             doRoot1 = true  // root next tick unless a parent turns up
         }
+    }
+
+    /// Whether our parent's current response gives us another port than our announcement names.
+    /// A parent numbers a peer key anew (the lowest free port) when its last link comes back;
+    /// if that happened between two of our ticks, the parent never looked lost, so nothing else
+    /// re-signs, and the old port may by now be a sibling's: two nodes with the same
+    /// coordinates, and traffic for one stops at the other (ironwood 743fe2f's `_fix` keeps the
+    /// old announcement then: seen in the 10,000-node simulation after link flaps). Re-signing
+    /// under the new response costs one announcement and keeps coordinates unique.
+    func parentRenumberedUs(_ parent: PublicKey?) -> Bool {
+        guard let parent, parent != localKey, let own = infos[localKey], own.parent == parent,
+              let p = peerIndex[parent], let response = peers[p].response else { return false }
+        return response.port != own.port
     }
 
     /// Our announcement under `parent`, countersigning its response.
