@@ -37,8 +37,10 @@ public final class NetworkLab: @unchecked Sendable {
     @discardableResult
     public func addHost() throws -> Host {
         let h = Host(namespace: "\(id)h\(hosts.count)", index: hosts.count)
-        try Self.ip(["netns", "add", h.namespace])
+        // Listed before it is made: an `ip netns add` that times out may still finish, and
+        // `shutdown` must delete what it made.
         hosts.append(h)
+        try Self.ip(["netns", "add", h.namespace])
         try Self.ip(["-n", h.namespace, "link", "set", "lo", "up"])
         // Keep IPv6 addresses when a link goes down, so a cut link can be restored.
         for scope in ["all", "default"] {
