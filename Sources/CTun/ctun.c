@@ -37,10 +37,6 @@ static int tun_open_flags(const char *name, char *out_name, int out_name_len, sh
     return fd;
 }
 
-int rz_tun_open(const char *name, char *out_name, int out_name_len) {
-    return tun_open_flags(name, out_name, out_name_len, 0);
-}
-
 int rz_tun_open_vnet(const char *name, char *out_name, int out_name_len, int *vnet_hdr) {
     int fd = tun_open_flags(name, out_name, out_name_len, IFF_VNET_HDR);
     if (fd == -EINVAL) {
@@ -77,10 +73,11 @@ long rz_tun_write_vnet(int fd, const unsigned char *packet, unsigned long length
         && payload + IPV6_HEADER == length;
     if (tcp) {
         memcpy(head, packet, sizeof(head));
-        /* Pseudo-header: source, destination, upper-layer length (32 bits), next header. */
+        /* Pseudo-header: source, destination, upper-layer length (32 bits, here under 65536),
+           next header. */
         unsigned long sum = 0;
         for (int i = 8; i < IPV6_HEADER; i += 2) sum += (unsigned long)head[i] << 8 | head[i + 1];
-        sum += (payload >> 16) + (payload & 0xffff) + NEXT_TCP;
+        sum += payload + NEXT_TCP;
         while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
         head[IPV6_HEADER + TCP_CHECKSUM_AT] = (unsigned char)(sum >> 8);
         head[IPV6_HEADER + TCP_CHECKSUM_AT + 1] = (unsigned char)sum;

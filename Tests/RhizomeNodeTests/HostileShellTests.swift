@@ -128,6 +128,24 @@ import Glibc
         return fd
     }
 
+    /// A TCP listener (on `address`, network order; a free port) that never accepts: the kernel
+    /// completes each connect into its backlog and nobody answers.
+    struct ListenerFailure: Error { var reason: String }
+    static func silentListener(on address: in_addr_t, backlog: Int32) throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = address
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0, listen(fd, backlog) == 0 else {
+            close(fd)
+            throw ListenerFailure(reason: String(cString: strerror(errno)))
+        }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+
     static func manager(_ keys: SigningKeyPair, loop: EventLoop, lines: W.Lines) -> LinkManager {
         LinkManager(eventLoop: loop, localKey: keys.publicKey, allowedKeys: [], tls: { try TLSIdentity(keys: keys) },
                     log: Logger(label: "budget", factory: { _ in W.CaptureLog(lines: lines) }))
@@ -207,23 +225,10 @@ import Glibc
         let loop = group.next()
         let ours = SigningKeyPair.generate(), theirs = SigningKeyPair.generate()
         let w = World(), lines = W.Lines()
-        // A listener that never answers, on every loopback address: the kernel completes each
-        // TCP handshake into its backlog, and each dial then waits in its link handshake for
-        // metadata that never comes (6 s).
-        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // On every loopback address (127.0.2.x reach it too): each dial waits in its link
+        // handshake for metadata that never comes (6 s).
+        let (silent, silentPort) = try Self.silentListener(on: INADDR_ANY, backlog: 256)
         defer { close(silent) }
-        var any = sockaddr_in()
-        any.sin_family = sa_family_t(AF_INET)
-        any.sin_addr.s_addr = 0   // INADDR_ANY: 127.0.2.x reach it too
-        _ = withUnsafePointer(to: &any) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(listen(silent, 256) == 0)
-        var bound = sockaddr_in(), length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) }
-        }
-        let silentPort = Int(UInt16(bigEndian: bound.sin_port))
         let portB = try loop.flatSubmit { () -> EventLoopFuture<Int> in
             w.a = Self.manager(ours, loop: loop, lines: lines)
             w.a.events = w.events
@@ -298,17 +303,8 @@ import Glibc
     /// A SOCKS proxy that accepts the TCP connection and then says nothing: the dial fails at
     /// the SOCKS deadline and its handshake slot is freed.
     @Test func silentSOCKSProxyFreesItsSlotAtTheDeadline() throws {
-        // A listener that never accepts: the kernel completes the TCP connect, nobody answers.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, proxyPort) = try Self.silentListener(on: inet_addr("127.0.0.1"), backlog: 16)
         defer { close(listener) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try #require(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } } == 0)
-        try #require(listen(listener, 16) == 0)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
-        let proxyPort = Int(UInt16(bigEndian: addr.sin_port))
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }

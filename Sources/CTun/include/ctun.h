@@ -5,12 +5,10 @@
    Each returns 0 (or a file descriptor) on success and -errno on failure. */
 
 /* Opens /dev/net/tun as a layer-3 device without packet information. `name` may be empty to let
-   the kernel choose; the chosen name is written to `out_name` (at least 16 bytes). */
-int rz_tun_open(const char *name, char *out_name, int out_name_len);
-
-/* As rz_tun_open, asking for a virtio-net header in front of every packet read and written
-   (IFF_VNET_HDR), which lets writes tell the kernel a TCP checksum needs no checking. Falls back
-   to no header if the kernel refuses it; *vnet_hdr is set to the header's size (10) or 0. */
+   the kernel choose; the chosen name is written to `out_name` (at least 16 bytes). Asks for a
+   virtio-net header in front of every packet read and written (IFF_VNET_HDR), which lets writes
+   tell the kernel a TCP checksum needs no checking; falls back to no header if the kernel
+   refuses it. *vnet_hdr is set to the header's size (10) or 0. */
 int rz_tun_open_vnet(const char *name, char *out_name, int out_name_len, int *vnet_hdr);
 
 /* Size of the virtio-net header a read returns in front of each packet when it is on. */

@@ -7,6 +7,14 @@ import Glibc
 
 /// How the link manager names remote ends and words errors, for link keys, logs and getPeers.
 extension LinkManager {
+    /// The table key of a dial until its handshake names the remote.
+    func provisionalKey(_ target: DialTarget) -> LinkKey {
+        let uri = target.uri
+        return LinkKey(scheme: uri.scheme.rawValue, interface: target.interface,
+                       remote: uri.scheme == .unix || uri.scheme.isSOCKS ? uri.path
+                           : uri.scheme.isWebSocket ? uri.authority + uri.path : uri.authority)
+    }
+
     /// A configured peer's identity: in 0.5 the URI without its query plus the source interface
     /// (so `?password=` or `?key=` changes do not make a second entry); in 0.4 the URI as written.
     func peerID(_ uri: String, interface: String) -> String {

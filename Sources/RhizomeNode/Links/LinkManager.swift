@@ -80,21 +80,11 @@ final class LinkManager {
     /// Most established links. Further inbound connections are refused (`refuse`, held then reset);
     /// configured peers wait for their next retry. Bounds every per-link table in the node.
     static let maxLinks = 4096
-    /// Most connections still in their handshakes, inbound and outbound counted apart so inbound
-    /// connections can never take the slots for dialling configured peers; one remote address
-    /// holds at most 8 inbound ones. Every stage has a deadline: TCP connect (`dialTimeout`),
-    /// SOCKS (`socksTimeout`, 10 s), WebSocket upgrade (6 s out, 10 s in), TLS and metadata
-    /// (6 s from the TCP connect). Further inbound connections are refused (`refuse`); outbound ones wait for a redial.
-    static let maxInboundHandshakes = 256
-    static let maxOutboundHandshakes = 256
-    static let maxInboundHandshakesPerAddress = 8
-    /// Of the outbound ones, most for nodes found by multicast (see `dialDiscovered`).
-    static let maxDiscoveredHandshakes = 32
-    /// Outbound table entries of discovered dials in their handshake; swept lazily.
-    private var discoveredHandshakes: Set<LinkKey> = []
     var socksTimeout = SOCKSClientHandler.defaultTimeout
-    /// Inbound table entries in their handshake, with the remote address (no port); swept lazily.
-    private var inboundHandshakes: [LinkKey: String] = [:]
+    /// Inbound table entries in their handshake, with the remote address (no port), and the
+    /// outbound ones of multicast-discovered dials; swept lazily (LinkManager+Budgets).
+    var inboundHandshakes: [LinkKey: String] = [:]
+    var discoveredHandshakes: Set<LinkKey> = []
     /// Refused connections held open until their reset, and refused in all (LinkManager+Refusal).
     var heldRefusals = 0
     var refusedConnections: UInt64 = 0
@@ -195,17 +185,6 @@ final class LinkManager {
     func hasLink(to key: PublicKey, interface: String) -> Bool {
         links.values.contains { $0.remoteKey == key && $0.key.interface == interface }
     }
-
-    /// Table entries whose link has not finished its handshake.
-    private var handshakesInProgress: Int { table.count - links.count }
-
-    /// Inbound handshakes in progress, in all and from `address` (entries done are forgotten first).
-    func inboundHandshakeCounts(address: String?) -> (total: Int, fromAddress: Int) {
-        inboundHandshakes = inboundHandshakes.filter { if case .some(.none) = table[$0.key] { true } else { false } }
-        return (inboundHandshakes.count, address.map { a in inboundHandshakes.values.reduce(0) { $0 + ($1 == a ? 1 : 0) } } ?? 0)
-    }
-
-    var outboundHandshakesInProgress: Int { handshakesInProgress - inboundHandshakeCounts(address: nil).total }
 
     // MARK: listening
 
@@ -337,21 +316,11 @@ final class LinkManager {
     /// dials hold at most `maxDiscoveredHandshakes` of the outbound budget: any host on the LAN
     /// can send beacons, with any key, and must not take the slots configured peers dial with.
     func dialDiscovered(_ uri: PeerURI, interface: String) {
-        guard !stopped else { return }
-        discoveredHandshakes = discoveredHandshakes.filter { if case .some(.none) = table[$0] { true } else { false } }
-        guard discoveredHandshakes.count < Self.maxDiscoveredHandshakes else { return }
+        guard !stopped, discoveredHandshakeCount < Self.maxDiscoveredHandshakes else { return }
         let target = DialTarget(uri: uri, interface: interface)
         connect(target, retryID: nil)
         let key = provisionalKey(target)
         if case .some(.none) = table[key] { discoveredHandshakes.insert(key) }
-    }
-
-    /// The table key of a dial until its handshake names the remote.
-    private func provisionalKey(_ target: DialTarget) -> LinkKey {
-        let uri = target.uri
-        return LinkKey(scheme: uri.scheme.rawValue, interface: target.interface,
-                       remote: uri.scheme == .unix || uri.scheme.isSOCKS ? uri.path
-                           : uri.scheme.isWebSocket ? uri.authority + uri.path : uri.authority)
     }
 
     private func connect(_ target: DialTarget, retryID id: String?) {
