@@ -411,8 +411,9 @@ final class LoopBound<T>: @unchecked Sendable {
         return false
     }
 
-    /// 64 admin connections are held; the 65th is closed at once; a freed place is reused.
-    @Test func the65thAdminConnectionIsRefused() throws {
+    /// 64 admin connections are held; then the server stops accepting, so a 65th waits in the
+    /// backlog (neither served nor closed) and is taken in, and answered, once a place is freed.
+    @Test func the65thAdminConnectionWaitsForAPlace() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let loop = group.next()
@@ -424,18 +425,24 @@ final class LoopBound<T>: @unchecked Sendable {
         var fds = (0..<AdminServer.maxConnections).map { _ in Self.connect(port: port) }
         defer { fds.forEach { close($0) } }
         #expect(try LiveLink05Tests.waitFor(3, on: loop) { box.value.openConnections == AdminServer.maxConnections })
+        #expect(try loop.submit { box.value.acceptPaused }.wait())
         let extra = Self.connect(port: port)
-        #expect(Self.closedByServer(extra))
-        close(extra)
-        #expect(try loop.submit { box.value.refusedConnections }.wait() == 1)
-        #expect(!Self.closedByServer(fds[0]))
-        // One leaves: a new client gets its place.
+        defer { close(extra) }
+        let request = Array(#"{"request":"list"}"#.utf8)
+        #expect(send(extra, request, request.count, 0) == request.count)
+        // Not closed, not answered, not even accepted while the 64 are held.
+        #expect(!Self.closedByServer(extra))
+        #expect(try loop.submit { (box.value.openConnections, box.value.refusedConnections) }.wait() == (AdminServer.maxConnections, 0))
+        // One leaves: the waiting client is accepted and answered.
         close(fds.removeLast())
-        #expect(try LiveLink05Tests.waitFor(3, on: loop) { box.value.openConnections == AdminServer.maxConnections - 1 })
-        let again = Self.connect(port: port)
-        fds.append(again)
-        #expect(!Self.closedByServer(again))
-        #expect(try loop.submit { box.value.refusedConnections }.wait() == 1)
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<20 {
+            let n = recv(extra, &chunk, chunk.count, 0)
+            if n > 0 { reply += chunk[..<n] } else if n == 0 { break }
+        }
+        #expect(String(decoding: reply, as: UTF8.self).contains("\"list\""))
+        #expect(try loop.submit { box.value.refusedConnections }.wait() == 0)
         try loop.flatSubmit { box.value.stop() }.wait()
     }
 

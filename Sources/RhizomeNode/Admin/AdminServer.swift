@@ -42,11 +42,16 @@ final class AdminServer {
     /// query, is a few hundred bytes); a client that sends more gets an error and is disconnected.
     /// With `maxConnections` this bounds what admin clients can hold to 8 MiB.
     static let maxRequestBytes = 128 << 10
-    /// Admin connections open at once at most; a further one is closed as soon as it is accepted
-    /// (and counted in `refusedConnections`), so idle clients cannot hold unbounded buffers.
+    /// Admin connections open at once at most, so idle clients cannot hold unbounded buffers.
+    /// At the cap the server stops accepting: further clients wait in the listen backlog (64)
+    /// until a connection closes, instead of being closed and reconnecting in a loop, which cost
+    /// more than answering them. One accepted in the same read as the cap was reached is closed
+    /// at once (counted in `refusedConnections`).
     static let maxConnections = 64
     private(set) var openConnections = 0
     private(set) var refusedConnections = 0
+    /// Whether accepting is paused because `openConnections` is at the cap.
+    private(set) var acceptPaused = false
 
     /// Counts a new connection in; false if the server is full and the connection must go.
     func connectionOpened() -> Bool {
@@ -55,17 +60,83 @@ final class AdminServer {
             return false
         }
         openConnections += 1
+        if openConnections == Self.maxConnections { setAccepting(false) }
         return true
     }
 
-    func connectionClosed() { openConnections -= 1 }
+    func connectionClosed() {
+        openConnections -= 1
+        if acceptPaused { setAccepting(true) }
+    }
+
+    private func setAccepting(_ on: Bool) {
+        acceptPaused = !on
+        channel?.setOption(ChannelOptions.autoRead, value: on).whenFailure { [log] error in
+            log.warning("admin socket: cannot \(on ? "resume" : "pause") accepting: \(error)")
+        }
+    }
+
+    /// Requests answered a second; beyond it they wait in arrival order (`AdminRequestBudget`).
+    private var budget: AdminRequestBudget
+    /// Requests waiting for a token: at most one per open connection (a connection sends its
+    /// next request only after its answer), so at most `maxConnections`.
+    private var waiting: [(live: () -> Bool, run: () -> Void)] = []
+    private var waitingHead = 0
+    private var drainScheduled = false
+    /// Requests that had to wait for the budget (tests and logs).
+    private(set) var deferredRequests: UInt64 = 0
+    /// Monotonic seconds; tests may replace it.
+    var clock: () -> Double = { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
+
+    /// Runs `run` now if the budget allows and nobody is waiting, else once its turn comes;
+    /// a waiter no longer `live` (its connection closed) is skipped without spending a token.
+    func whenBudgetAllows(live: @escaping () -> Bool, _ run: @escaping () -> Void) {
+        if waitingHead == waiting.count, budget.take(now: clock()) {
+            run()
+            return
+        }
+        deferredRequests &+= 1
+        waiting.append((live, run))
+        scheduleDrain()
+    }
+
+    private func scheduleDrain() {
+        guard !drainScheduled, waitingHead < waiting.count else { return }
+        drainScheduled = true
+        let delay = max(budget.wait(now: clock()), 0.001)
+        eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [weak self] in self?.drain() }
+    }
+
+    private func drain() {
+        drainScheduled = false
+        while waitingHead < waiting.count {
+            let next = waiting[waitingHead]
+            if next.live() {
+                guard budget.take(now: clock()) else { break }
+                waitingHead += 1
+                next.run()
+            } else {
+                waitingHead += 1
+            }
+        }
+        if waitingHead == waiting.count {
+            waiting.removeAll(keepingCapacity: true)
+            waitingHead = 0
+        } else if waitingHead >= Self.maxConnections, waitingHead * 2 >= waiting.count {
+            // Under a steady stream the queue never empties: drop the answered front.
+            waiting.removeFirst(waitingHead)
+            waitingHead = 0
+        }
+        scheduleDrain()
+    }
 
     /// The address the server listens on (tcp: with the port the system chose for port 0).
     var localAddress: SocketAddress? { channel?.localAddress }
 
-    init(eventLoop: EventLoop, log: Logger) {
+    init(eventLoop: EventLoop, log: Logger, budget: AdminRequestBudget = AdminRequestBudget()) {
         self.eventLoop = eventLoop
         self.log = log
+        self.budget = budget
         register("list", "List available commands") { [weak self] _ in
             guard let self else { return self!.eventLoop.makeSucceededFuture(.null) }
             let list = self.commands.values.sorted { $0.name < $1.name }.map { c -> JSONValue in
@@ -309,6 +380,12 @@ final class AdminConnectionHandler: ChannelInboundHandler {
             consumed = 0
         }
         busy = true
+        server.whenBudgetAllows(live: { [weak self] in self.map { !$0.closed } ?? false }) { [weak self] in
+            self?.answer(request, context: context)
+        }
+    }
+
+    private func answer(_ request: [UInt8], context: ChannelHandlerContext) {
         server.handle(requestBytes: request).whenComplete { [weak self] result in
             guard let self else { return }
             self.busy = false
