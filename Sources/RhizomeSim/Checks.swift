@@ -45,12 +45,18 @@ public struct StateCheck: Codable, Equatable, Sendable {
     public var filterFillMean = 0.0
     public var filterFillMax = 0.0
     public var filterFalsePositiveMean = 0.0
+    /// Nodes whose tree coordinates another node of the same component also has (checked once
+    /// the roots agree). Greedy routing by tree distance cannot tell such nodes apart, so traffic
+    /// for one reaches the other or neither: a parent's renumbered child that kept announcing its
+    /// old port caused exactly this. Not part of convergence; a phase fails on it.
+    public var sharedCoords = 0
     /// A few offending nodes, for the log.
     public var examples: [String] = []
 
     public var rootOK: Bool { wrongRoot == 0 && wrongRootSeq == 0 }
     public var predecessorOK: Bool { wrongPredecessor == 0 }
     public var lookupOK: Bool { wrongLookup == 0 }
+    public var coordsOK: Bool { sharedCoords == 0 }
     public var converged: Bool { rootOK && predecessorOK && lookupOK }
 }
 
@@ -205,7 +211,10 @@ extension Simulator {
             let es = expectedSucc[v]
             if succ != (es >= 0 ? keys[es] : nil) { check.wrongSuccessor += 1 }
         }
-        if check.rootOK { checkLookups(&check, labels: labels) }
+        if check.rootOK {
+            checkLookups(&check, labels: labels)
+            checkCoordsDistinct(&check, labels: labels)
+        }
         roots.sort()
         var distinct = 0
         for i in roots.indices where i == 0 || roots[i] != roots[i - 1] { distinct += 1 }
@@ -249,6 +258,22 @@ extension Simulator {
                                         targetBlooms: lookupTargetBlooms)
         check.wrongLookup = result.wrong
         for e in result.examples { note(&check, e) }
+    }
+
+    /// Counts the nodes whose coordinates another node of their component shares.
+    func checkCoordsDistinct(_ check: inout StateCheck, labels: [Int32]) {
+        var first: [TreePlace: Int] = [:]
+        var shared = Set<Int>()
+        for v in 0..<nodeCount {
+            let place = TreePlace(component: labels[v], coords: withRouter(v) { $0.simCoords })
+            if let other = first[place] {
+                if shared.insert(other).inserted { check.sharedCoords += 1 }
+                if shared.insert(v).inserted { check.sharedCoords += 1 }
+                note(&check, "nodes \(other) and \(v): both at coordinates \(place.coords)")
+            } else {
+                first[place] = v
+            }
+        }
     }
 
     private func note(_ check: inout StateCheck, _ s: String) {
@@ -394,4 +419,10 @@ extension Simulator {
         r.hops = Summary(hops)
         return r
     }
+}
+
+/// A node's place on its component's tree.
+struct TreePlace: Hashable {
+    var component: Int32
+    var coords: [PeerPort]
 }

@@ -31,6 +31,7 @@ extension SimReport {
             out.append("  worst while waiting (checks every \(fmt(c.checkInterval)) s): \(cv.peakDistinctRoots) distinct roots, \(cv.peakWrongRoot) wrong roots, \(cv.final.keyspaceChecked ? "\(cv.peakWrongPredecessor) wrong predecessors" : "\(cv.peakWrongLookup) nodes whose lookups do not reach")")
             let s = p.state
             out.append("  (1) roots: \(s.distinctRoots) distinct over \(s.components) component(s); wrong \(s.wrongRoot), stale seq \(s.wrongRootSeq)  \(mark(s.rootOK))")
+            out.append("      tree coordinates shared by two nodes of a component: \(s.sharedCoords) nodes  \(mark(s.coordsOK))")
             if s.keyspaceChecked {
                 out.append("  (2) predecessors wrong: \(s.wrongPredecessor)  \(mark(s.predecessorOK))   (successors wrong: \(s.wrongSuccessor))")
             } else if s.lookupChecked {

@@ -15,6 +15,7 @@ extension Router: SimulatedRouter {
     }
 
     public var simRoot: PublicKey { root }
+    public var simCoords: [PeerPort] { coords }
     public var simRootSeq: UInt64? { rootSeq }
     public var simKeyspaceNeighbours: (predecessor: PublicKey?, successor: PublicKey?)? { (predecessor, successor) }
 

@@ -18,6 +18,8 @@ extension Router05: SimulatedRouter {
 
     public var simRoot: PublicKey { rootKey }
 
+    public var simCoords: [PeerPort] { coords }
+
     /// The seq of the root's announcement this node stores (the root refreshes it every 4 min;
     /// every node on the tree holds the root's chain, so a converged component agrees on it).
     public var simRootSeq: UInt64? {

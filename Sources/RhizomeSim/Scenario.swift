@@ -341,6 +341,9 @@ struct ScenarioRun<R: SimulatedRouter> {
             } else if !p.state.converged {
                 f.append("\(p.name): invariants broke again before the traffic check (\(p.state.wrongRoot) wrong roots, \(p.state.wrongRootSeq) stale seqs, \(p.state.wrongPredecessor) wrong predecessors, \(p.state.wrongLookup) nodes whose lookups do not reach one of \(p.state.lookupTargets) targets: \(p.state.examples.first ?? ""))")
             }
+            if !p.state.coordsOK {
+                f.append("\(p.name): \(p.state.sharedCoords) nodes share their tree coordinates with another node of their component: \(p.state.examples.first { $0.contains("coordinates") } ?? "")")
+            }
             if let t = p.traffic {
                 for (label, round) in [("first", t.first), ("second", t.second)] {
                     if round.routingFailures > 0 { f.append("\(p.name): \(round.routingFailures) of \(round.sent) \(label)-round packets not delivered") }

@@ -15,6 +15,8 @@ public protocol SimulatedRouter: RoutingLayer {
 
     /// The root this node believes in.
     var simRoot: PublicKey { get }
+    /// This node's tree coordinates as it uses them (the ports from the root down to it).
+    var simCoords: [PeerPort] { get }
     /// The root's seq as this node holds it, where every node of a converged component must
     /// agree on it (0.4.7's root timestamp); nil when the version has nothing to compare.
     var simRootSeq: UInt64? { get }
