@@ -71,7 +71,9 @@ final class AdminServer {
 
     private func setAccepting(_ on: Bool) {
         acceptPaused = !on
-        channel?.setOption(ChannelOptions.autoRead, value: on).whenFailure { [log] error in
+        // Stopping closes the listener before its connections: nothing to resume then.
+        guard let channel, channel.isActive else { return }
+        channel.setOption(ChannelOptions.autoRead, value: on).whenFailure { [log] error in
             log.warning("admin socket: cannot \(on ? "resume" : "pause") accepting: \(error)")
         }
     }
