@@ -48,6 +48,10 @@ final class AdminServer {
     /// more than answering them. One accepted in the same read as the cap was reached is closed
     /// at once (counted in `refusedConnections`).
     static let maxConnections = 64
+    /// A connection that completes no request for this long after it opened or after its last
+    /// answer is closed, so clients that open connections and leave them (or drip a request that
+    /// never ends) cannot hold the 64 places and lock the operator out.
+    static let idleTimeout = TimeAmount.seconds(30)
     private(set) var openConnections = 0
     private(set) var refusedConnections = 0
     /// Whether accepting is paused because `openConnections` is at the cap.
@@ -290,6 +294,8 @@ final class AdminConnectionHandler: ChannelInboundHandler {
     private var splitter = JSONValueSplitter()
     /// Whether this connection was counted in (not refused at the cap).
     private var counted = false
+    /// Closes the connection after `AdminServer.idleTimeout` without a complete request.
+    private var idleTimer: Scheduled<Void>?
     /// Bytes the splitter has examined on this connection (tests check the cost stays linear).
     var scannedBytes: Int { splitter.scannedBytes }
     private var busy = false
@@ -317,6 +323,17 @@ final class AdminConnectionHandler: ChannelInboundHandler {
         if !counted {
             closed = true
             context.close(promise: nil)
+            return
+        }
+        armIdleTimer(context: context)
+    }
+
+    private func armIdleTimer(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = context.eventLoop.scheduleTask(in: AdminServer.idleTimeout) { [weak self] in
+            guard let self, !self.closed else { return }
+            // A request being answered (or waiting for the budget) is not idleness.
+            if self.busy { self.armIdleTimer(context: context) } else { context.close(promise: nil) }
         }
     }
 
@@ -352,6 +369,8 @@ final class AdminConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
+        idleTimer?.cancel()
+        idleTimer = nil
         if counted {
             counted = false
             server.connectionClosed()
@@ -407,6 +426,7 @@ final class AdminConnectionHandler: ChannelInboundHandler {
         var out = context.channel.allocator.buffer(capacity: text.utf8.count)
         out.writeString(text)
         if keep {
+            armIdleTimer(context: context)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             process(context: context)
         } else {
