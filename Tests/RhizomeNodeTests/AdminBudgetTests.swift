@@ -64,3 +64,25 @@ import Testing
         #expect(server.openConnections == 0)
     }
 }
+
+/// Clients that send a request and hang up while it waits leave nothing behind for long: the
+/// waiting queue never holds more than `maxConnections` plus the newest.
+@Suite struct AdminBudgetQueueTests {
+    @Test func hangUpsWhileWaitingDoNotGrowTheQueue() throws {
+        let loop = EmbeddedEventLoop()
+        let server = AdminServer(eventLoop: loop, log: Logger(label: "admin-budget"),
+                                 budget: AdminRequestBudget(rate: 1, burst: 1))
+        server.clock = { 0 }
+        var peak = 0
+        for _ in 0..<300 {
+            let channel = EmbeddedChannel(handler: AdminConnectionHandler(server: server), loop: loop)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try channel.writeInbound(channel.allocator.buffer(string: #"{"request":"list"}"#))
+            if channel.isActive { try channel.close().wait() }
+            peak = max(peak, server.waitingRequests)
+        }
+        #expect(server.deferredRequests == 299)
+        #expect(server.openConnections == 0)
+        #expect(peak <= AdminServer.maxConnections + 1, "peak \(peak)")
+    }
+}

@@ -26,9 +26,12 @@ struct AdminRequestBudget {
         self.tokens = burst
     }
 
+    /// Adds the tokens earned since the last call; a clock that goes back earns nothing.
     private mutating func refill(now: Double) {
-        if let last, now > last { tokens = min(burst, tokens + (now - last) * rate) }
-        if last == nil || now > last! { last = now }
+        guard let last else { self.last = now; return }
+        guard now > last else { return }
+        tokens = min(burst, tokens + (now - last) * rate)
+        self.last = now
     }
 
     /// Takes a token if one is there.

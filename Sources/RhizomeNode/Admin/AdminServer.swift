@@ -84,11 +84,15 @@ final class AdminServer {
 
     /// Requests answered a second; beyond it they wait in arrival order (`AdminRequestBudget`).
     private var budget: AdminRequestBudget
-    /// Requests waiting for a token: at most one per open connection (a connection sends its
-    /// next request only after its answer), so at most `maxConnections`.
+    /// Requests waiting for a token: at most one live one per open connection (a connection sends
+    /// its next request only after its answer), so at most `maxConnections` live. Those of
+    /// connections that closed are skipped when reached, and purged as soon as more than
+    /// `maxConnections` wait, so clients that send a request and hang up cannot grow the queue.
     private var waiting: [(live: () -> Bool, run: () -> Void)] = []
     private var waitingHead = 0
     private var drainScheduled = false
+    /// Requests waiting for the budget now, closed connections' included until purged.
+    var waitingRequests: Int { waiting.count - waitingHead }
     /// Requests that had to wait for the budget (tests and logs).
     private(set) var deferredRequests: UInt64 = 0
     /// Monotonic seconds; tests may replace it.
@@ -102,6 +106,10 @@ final class AdminServer {
             return
         }
         deferredRequests &+= 1
+        if waiting.count - waitingHead >= Self.maxConnections {
+            waiting = waiting[waitingHead...].filter { $0.live() }
+            waitingHead = 0
+        }
         waiting.append((live, run))
         scheduleDrain()
     }
