@@ -519,6 +519,27 @@ void rzq_conn_free(rzq_conn *c) {
 int rzq_conn_state(const rzq_conn *c) { return c->state; }
 const char *rzq_conn_reason(const rzq_conn *c) { return c->reason; }
 
+/* Offsets are from the UDP header: a UDP socket's filter sees the datagram from there. */
+int rzq_cid_filter(rzq_bpf_insn *out, uint32_t tag) {
+    enum { LDB = 0x30, LDW = 0x20, JSET = 0x45, JEQ = 0x15, RET = 0x06, P = 8 };
+    const rzq_bpf_insn program[RZQ_CID_FILTER_LEN] = {
+        /* 0 */ {LDB, 0, 0, P},             /* the first byte */
+        /* 1 */ {JSET, 2, 0, 0x80},         /* long header: to 4 */
+        /* 2 */ {LDW, 0, 0, P + 1},         /* short: the first 4 bytes of the destination ID */
+        /* 3 */ {JEQ, 5, 4, tag},           /* one of ours: keep (9), else drop (8) */
+        /* 4 */ {LDW, 0, 0, P + 1},         /* long: the version */
+        /* 5 */ {JEQ, 3, 0, 0x00000001},    /* QUIC v1 */
+        /* 6 */ {JEQ, 2, 0, 0x6b3343cfu},   /* QUIC v2 */
+        /* 7 */ {JEQ, 1, 0, 0x00000000},    /* version negotiation */
+        /* 8 */ {RET, 0, 0, 0},             /* drop */
+        /* 9 */ {RET, 0, 0, 0xffffffffu},   /* keep all of it */
+    };
+    memcpy(out, program, sizeof program);
+    return RZQ_CID_FILTER_LEN;
+}
+
+int rzq_so_attach_filter(void) { return SO_ATTACH_FILTER; }
+
 int rzq_decode_dcid(const uint8_t *pkt, size_t len, const uint8_t **dcid, size_t *dcidlen, int *is_long) {
     if (len < 1) return -1;
     ngtcp2_version_cid vc;

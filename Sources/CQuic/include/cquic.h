@@ -43,6 +43,20 @@ typedef struct rzq_config {
 #define RZQ_CID_LEN 16
 #define RZQ_PREFIX_LEN 8
 
+/* A classic BPF socket filter for a UDP socket whose endpoint begins every connection ID it
+ * issues with the 4 bytes of `tag` (big-endian): the kernel then drops, before any wake-up or
+ * copy, every datagram that cannot be QUIC for this socket. Kept: long headers of versions 1, 2
+ * and 0 (version negotiation), and short headers whose destination ID starts with the tag.
+ * Everything else (garbage, other versions, short headers for IDs we never issued, stateless
+ * resets, which the endpoint would not route either) never leaves the kernel. */
+typedef struct rzq_bpf_insn { uint16_t code; uint8_t jt; uint8_t jf; uint32_t k; } rzq_bpf_insn;
+typedef struct rzq_bpf_prog { unsigned short len; rzq_bpf_insn *filter; } rzq_bpf_prog;
+#define RZQ_CID_FILTER_LEN 10
+/* Writes the program (RZQ_CID_FILTER_LEN instructions) into out; returns its length. */
+int rzq_cid_filter(rzq_bpf_insn *out, uint32_t tag);
+/* SOL_SOCKET and SO_ATTACH_FILTER, for setsockopt with an rzq_bpf_prog. */
+int rzq_so_attach_filter(void);
+
 /* The destination connection ID of a datagram (short headers: RZQ_CID_LEN bytes). Returns 0 and
  * fills the out values, or -1 when the header does not parse or has an unsupported version. */
 int rzq_decode_dcid(const uint8_t *pkt, size_t len, const uint8_t **dcid, size_t *dcidlen, int *is_long);

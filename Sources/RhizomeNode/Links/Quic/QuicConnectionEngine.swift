@@ -21,6 +21,13 @@ protocol QuicConnectionEngine: AnyObject {
     func handleTimeout(now: NIODeadline)
     var connectionCount: Int { get }
     var droppedDatagrams: Int { get }
+    /// When set, every connection ID the engine issues begins with these 4 bytes (big-endian),
+    /// and the socket asks the kernel to drop whatever cannot be QUIC for it (`rzq_cid_filter`).
+    var connectionIDTag: UInt32? { get }
+}
+
+extension QuicConnectionEngine {
+    var connectionIDTag: UInt32? { nil }
 }
 
 /// What happened on a connection since the last poll.

@@ -151,6 +151,10 @@ final class QuicEndpoint {
     private var lastTimestamp: UInt64 = 0
 
     var connectionCount: Int { connections.count }
+    /// The first 4 bytes (big-endian) of every connection ID this endpoint issues, random per
+    /// endpoint: the socket's kernel filter keeps only short headers that carry it, so a flood
+    /// of garbage costs the node no wake-up. The other 4 prefix bytes tell connections apart.
+    let connectionIDTag: UInt32
 
     /// Throws when ngtcp2 or GnuTLS cannot be loaded, or the identity is unusable.
     init(identity: QuicIdentity, local: SocketAddress, acceptsInbound: Bool, limits: Limits = .init()) throws {
@@ -165,6 +169,9 @@ final class QuicEndpoint {
             idle_timeout_ns: UInt64(limits.idleTimeout.nanoseconds), keep_alive_ns: UInt64(limits.keepAlive.nanoseconds),
             handshake_timeout_ns: UInt64(limits.handshakeTimeout.nanoseconds), max_udp_payload: limits.maxUDPPayload)
         output = .allocate(byteCount: 65536, alignment: 16)
+        var tag: UInt32 = 0
+        withUnsafeMutableBytes(of: &tag) { rzq_random($0.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) }
+        connectionIDTag = tag
         local.withSockAddr { sa, len in
             withUnsafeMutableBytes(of: &localStorage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: sa, count: len)) }
             localLength = socklen_t(len)
@@ -493,10 +500,14 @@ final class QuicEndpoint {
         transmitQueue.append(connection)
     }
 
+    /// A connection's routing prefix, as the first 8 bytes of its IDs: the endpoint's tag, then
+    /// 4 random bytes not in use here.
     private func freshPrefix() -> UInt64 {
+        var bytes: (UInt32, UInt32) = (connectionIDTag.bigEndian, 0)
         var prefix: UInt64 = 0
         repeat {
-            withUnsafeMutableBytes(of: &prefix) { rzq_random($0.baseAddress?.assumingMemoryBound(to: UInt8.self), 8) }
+            withUnsafeMutableBytes(of: &bytes.1) { rzq_random($0.baseAddress?.assumingMemoryBound(to: UInt8.self), 4) }
+            prefix = withUnsafeBytes(of: bytes) { $0.loadUnaligned(as: UInt64.self) }
         } while byPrefix[prefix] != nil
         return prefix
     }

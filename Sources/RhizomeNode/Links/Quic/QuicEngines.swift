@@ -42,5 +42,6 @@ enum QuicEngines {
         func handleTimeout(now: NIODeadline) { endpoint.handleTimeout(now: now) }
         var connectionCount: Int { endpoint.connectionCount }
         var droppedDatagrams: Int { endpoint.droppedDatagrams }
+        var connectionIDTag: UInt32? { endpoint.connectionIDTag }
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import CQuic
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,13 +55,12 @@ final class QuicSocket: QuicStreamChannel.Carrier {
             do {
                 let engine = try makeEngine(channel.localAddress ?? local, acceptsInbound)
                 let socket = QuicSocket(eventLoop: eventLoop, engine: engine, acceptsInbound: acceptsInbound)
-                socket.attach(channel, handler: handler)
-                return socket
+                return (socket, socket.attach(channel, handler: handler))
             } catch {
                 channel.close(promise: nil)
                 throw error
             }
-        }
+        }.flatMap { (socket: QuicSocket, filtered: EventLoopFuture<Void>) in filtered.map { socket } }
     }
 
     private static func openUDP(on eventLoop: EventLoop, local: SocketAddress, handler: DatagramHandler) -> EventLoopFuture<Channel> {
@@ -80,13 +80,30 @@ final class QuicSocket: QuicStreamChannel.Carrier {
             }
     }
 
-    private func attach(_ channel: Channel, handler: DatagramHandler) {
+    /// The future completes once the kernel filter is in place (or could not be).
+    @discardableResult
+    private func attach(_ channel: Channel, handler: DatagramHandler) -> EventLoopFuture<Void> {
         if let old = udp ?? previous { onRebind?(old, channel) }
         previous = nil
         udp = channel
         bound = channel.localAddress
         handler.socket = self
         channel.closeFuture.whenComplete { [self] _ in udpClosed(channel) }
+        guard let tag = engine.connectionIDTag else { return eventLoop.makeSucceededVoidFuture() }
+        return Self.attachFilter(to: channel, tag: tag)
+    }
+
+    /// Has the kernel drop every datagram that cannot be QUIC for this socket (`rzq_cid_filter`):
+    /// a flood of garbage then costs no wake-up, copy or allocation here. Best effort; without
+    /// it the engine drops the same datagrams after one header decode.
+    private static func attachFilter(to channel: Channel, tag: UInt32) -> EventLoopFuture<Void> {
+        guard let provider = channel as? SocketOptionProvider else { return channel.eventLoop.makeSucceededVoidFuture() }
+        let program = UnsafeMutablePointer<rzq_bpf_insn>.allocate(capacity: Int(RZQ_CID_FILTER_LEN))
+        let length = rzq_cid_filter(program, tag)
+        return provider.unsafeSetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(rzq_so_attach_filter()),
+                                              value: rzq_bpf_prog(len: UInt16(length), filter: program))
+            .always { _ in program.deallocate() }
+            .recover { _ in }
     }
 
     /// Where the socket is bound, to bind again there if the kernel fails it.
