@@ -28,26 +28,69 @@ import RhizomeCrypto
         func linkDown(_ link: PeerLink, reason: String?) { down.append(reason) }
     }
 
-    /// Starts yggdrasil with a TCP listener on `port` guarded by `password`; returns the process
-    /// and a pipe with its log.
-    static func startYggdrasil(keys: SigningKeyPair, port: Int, password: String, binary: String = binary) throws -> (Process, Pipe) {
-        let config: [String: Any] = [
-            "PrivateKey": keys.privateKeyHex, "Peers": [String](), "InterfacePeers": [String: [String]](),
-            "Listen": ["tcp://127.0.0.1:\(port)" + (password.isEmpty ? "" : "?password=\(password)")], "AdminListen": "none",
-            "MulticastInterfaces": [[String: Any]](), "AllowedPublicKeys": [String](), "IfName": "none", "IfMTU": 65535,
-            "NodeInfoPrivacy": false, "NodeInfo": [String: Any](),
-        ]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-useconf", "-logto", "stdout", "-loglevel", "debug"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: config))
-        try input.fileHandleForWriting.close()
-        return (process, output)
+    /// Starts yggdrasil with a TCP listener on a free loopback port guarded by `password`, and
+    /// waits until it listens there; returns the process, a pipe with its log, and the port. A
+    /// port taken in the meantime (the ephemeral range is shared with every other test) gets a
+    /// fresh start on another; three failures throw with yggdrasil's log.
+    static func startYggdrasil(keys: SigningKeyPair, password: String, binary: String = binary) throws -> (Process, Pipe, Int) {
+        var logs: [String] = []
+        for _ in 0..<3 {
+            let port = try freePort()
+            let config: [String: Any] = [
+                "PrivateKey": keys.privateKeyHex, "Peers": [String](), "InterfacePeers": [String: [String]](),
+                "Listen": ["tcp://127.0.0.1:\(port)" + (password.isEmpty ? "" : "?password=\(password)")], "AdminListen": "none",
+                "MulticastInterfaces": [[String: Any]](), "AllowedPublicKeys": [String](), "IfName": "none", "IfMTU": 65535,
+                "NodeInfoPrivacy": false, "NodeInfo": [String: Any](),
+            ]
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["-useconf", "-logto", "stdout", "-loglevel", "debug"]
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: config))
+            try input.fileHandleForWriting.close()
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline, process.isRunning, !listening(port) { usleep(50_000) }
+            if process.isRunning, listening(port) { return (process, output, port) }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            logs.append("port \(port):\n" + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        throw TestFailure("yggdrasil did not listen:\n\(logs.joined(separator: "\n"))")
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// A loopback TCP port nobody holds now: the kernel's pick for a socket bound to port 0.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw TestFailure("bind: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something listens on 127.0.0.1:`port` in this namespace (/proc/net/tcp, state 0A).
+    static func listening(_ port: Int) -> Bool {
+        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+        let local = "0100007F:" + String(format: "%04X", port)
+        return table.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 3 && fields[1] == local && fields[3] == "0A"
+        }
     }
 
     /// Polls `condition` on the manager's loop until it holds or `seconds` pass.
@@ -91,8 +134,7 @@ import RhizomeCrypto
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary)))
     func handshakeFramingAndKeepaliveWithYggdrasil0512() throws {
         let theirs = SigningKeyPair.generate(), ours = SigningKeyPair.generate()
-        let port = Int.random(in: 20_000...60_000)
-        let (process, output) = try Self.startYggdrasil(keys: theirs, port: port, password: "live05")
+        let (process, output, port) = try Self.startYggdrasil(keys: theirs, password: "live05")
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
@@ -140,8 +182,7 @@ import RhizomeCrypto
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary04)))
     func version04LinkStillWorksAnd05IsRefusedWithYggdrasil047() throws {
         let theirs = SigningKeyPair.generate(), ours = SigningKeyPair.generate()
-        let port = Int.random(in: 20_000...60_000)
-        let (process, _) = try Self.startYggdrasil(keys: theirs, port: port, password: "", binary: Self.binary04)
+        let (process, _, port) = try Self.startYggdrasil(keys: theirs, password: "", binary: Self.binary04)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
