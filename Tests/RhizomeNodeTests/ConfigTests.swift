@@ -71,6 +71,19 @@ import RhizomeCrypto
         #expect(back == cfg)
     }
 
+    /// A number or keyword followed by a comment opener is a number and a comment to the parser
+    /// (as to hjson-go), so such strings are written quoted; the fuzzer found "31/*" written bare.
+    @Test func stringsThatStartLikeANumberBeforeACommentAreQuoted() throws {
+        var cfg = try load("{\"PrivateKey\": \"\(Self.key)\"}").config
+        let tricky = ["31/*", "31//x", "true/*", "null//", "-1.5e3/* c", "31#", "31/x", "a/*", "1/2"]
+        cfg.nodeInfo = .object(JSONObject(tricky.enumerated().map { ("k\($0.offset)", .string($0.element)) }))
+        let text = cfg.hjsonText()
+        #expect(text.contains("k0: \"31/*\"") && text.contains("k1: \"31//x\"") && text.contains("k2: \"true/*\""))
+        #expect(text.contains("k7: a/*") && text.contains("k8: 1/2"), "no quotes where none are needed\n\(text)")
+        let back = try NodeConfig.load(bytes: Array(text.utf8)).config
+        #expect(back == cfg)
+    }
+
     @Test func peerURIs() throws {
         let k = String(repeating: "ab", count: 32)
         let u = try PeerURI("tls://[fe80::1%25eth0]:443?key=\(k)&priority=7&sni=peer.example")

@@ -199,8 +199,25 @@ enum HJSONWriter {
         let needs = s.isEmpty || s.first!.isWhitespace || s.last!.isWhitespace
             || s.contains(where: { $0.isNewline || $0 == "\"" || $0 == "\\" })
             || "{}[],:#".contains(s.first!) || s.hasPrefix("//") || s.hasPrefix("/*") || s.hasPrefix("'")
-            || HJSONParser.literal(String(s.prefix { !$0.isWhitespace && !",:[]{}#".contains($0) })) != nil
+            || HJSONParser.literal(leadingToken(s)) != nil
         return needs ? JSONWriter.write(.string(s), indent: nil) : s
+    }
+
+    /// The part of a quoteless value the parser tries as `true`, `false`, `null` or a number: up
+    /// to a blank, a punctuator, `#`, `//` or `/*` (or further than the parser would stop, never
+    /// short of it). "31/*" must be quoted: unquoted it reads back as 31 and an open comment.
+    static func leadingToken(_ s: String) -> String {
+        var token = String.UnicodeScalarView()
+        var scalars = s.unicodeScalars.makeIterator()
+        var next = scalars.next()
+        while let c = next {
+            let after = scalars.next()
+            if c.properties.isWhitespace || ",:[]{}#".unicodeScalars.contains(c)
+                || (c == "/" && (after == "/" || after == "*")) { break }
+            token.append(c)
+            next = after
+        }
+        return String(token)
     }
 
     static func quoteKeyIfNeeded(_ k: String) -> String {
