@@ -22,7 +22,7 @@ func fuzzCheck(_ condition: Bool, _ message: @autoclosure () -> String) throws {
 
 enum FuzzHarness {
     /// The Core targets, by the name Fuzz/run.sh and FuzzRegressions/ use.
-    static let coreTargets = ["frame", "body", "metadata", "uvarint", "traffic", "router", "wire05"]
+    static let coreTargets = ["frame", "body", "metadata", "uvarint", "traffic", "router", "wire05", "router05"]
 
     static func run(_ target: String, _ data: UnsafeRawBufferPointer) throws {
         switch target {
@@ -33,6 +33,7 @@ enum FuzzHarness {
         case "traffic": try traffic(data)
         case "router": try RouterFuzzHarness.run(data)
         case "wire05": try Wire05FuzzHarness.run(data)
+        case "router05": _ = try Router05FuzzHarness.run(data)
         default: throw FuzzFailure("unknown fuzz target \(target)")
         }
     }

@@ -369,6 +369,22 @@ import RhizomeCrypto
         }
     }
 
+    /// Coords forwarded as they came must be in the shortest encoding (the general path
+    /// re-encodes them): an overlong uvarint, such as `c8 00` for 72 or `80 00` for the
+    /// terminator, is the only way to fail.
+    @Test func coordsCanonicalEncoding() {
+        func canonical(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { Coords05.isCanonical($0) } }
+        #expect(canonical([0]) && canonical([1, 2, 0]) && canonical([0x80, 0x01, 0]) && canonical([0xff, 0x7f, 0]))
+        #expect(canonical([0x80, 0x80, 0x80, 0x80, 0x66, 0]))
+        #expect(!canonical([0xc8, 0x00, 0]) && !canonical([0x80, 0x00]) && !canonical([1, 0xff, 0x80, 0x00, 0]))
+        for port: UInt64 in [1, 72, 127, 128, 16_383, 16_384, 1 << 40, .max] {
+            var bytes: [UInt8] = []
+            Uvarint.encode(port, into: &bytes)
+            bytes.append(0)
+            #expect(canonical(bytes), "\(port)")
+        }
+    }
+
     @Test func treeDistance() {
         // C [], B [1], A [1, 2] (Appendix A).
         #expect(Coords05.distance([], [1, 2]) == 2)

@@ -141,6 +141,10 @@ extension Router05 {
         var watermark = header.watermark
         let path = WireCoords05(bytes: UnsafeRawBufferPointer(rebasing: body[header.pathRange]))
         if let (i, j) = nextHop(path, watermark: &watermark) {
+            // The general path re-encodes both coords lists (as ironwood does); forwarding
+            // their bytes is the same only when they are already canonical.
+            guard Coords05.isCanonical(UnsafeRawBufferPointer(rebasing: body[header.pathRange])),
+                  Coords05.isCanonical(UnsafeRawBufferPointer(rebasing: body[header.fromRange])) else { return nil }
             return .forwardRewriting(link: peers[i].links[j].link, head: 0..<(1 + header.watermarkRange.lowerBound),
                                      watermark: watermark, tail: (1 + header.watermarkRange.upperBound)..<frame.count)
         }

@@ -33,6 +33,19 @@ public enum Coords05 {
         }
     }
 
+    /// Whether coords bytes (as `skip` ranges them) are in the shortest encoding, so that
+    /// forwarding them as they came equals decoding and encoding them again. An overlong uvarint
+    /// (`c8 00` for 72) ends in a zero byte after a continuation byte; nothing else does.
+    @inline(__always)
+    public static func isCanonical(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var previous: UInt8 = 0
+        for b in bytes {
+            if b == 0 && previous & 0x80 != 0 { return false }
+            previous = b
+        }
+        return true
+    }
+
     /// Tree distance (§4.7): `len(a) + len(b) − 2·(common prefix length)`.
     public static func distance(_ a: [PeerPort], _ b: [PeerPort]) -> Int {
         var common = 0
