@@ -196,9 +196,14 @@ enum HJSONWriter {
 
     /// A string may go unquoted when parsing it back as a quoteless value gives the same string.
     static func quoteIfNeeded(_ s: String) -> String {
-        let needs = s.isEmpty || s.first!.isWhitespace || s.last!.isWhitespace
-            || s.contains(where: { $0.isNewline || $0 == "\"" || $0 == "\\" })
-            || "{}[],:#".contains(s.first!) || s.hasPrefix("//") || s.hasPrefix("/*") || s.hasPrefix("'")
+        // By Unicode scalars, as the parser reads: "}" with a combining mark is one Character
+        // but still starts with a "}" to the parser.
+        let scalars = s.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return "\"\"" }
+        let needs = first.properties.isWhitespace || last.properties.isWhitespace
+            || scalars.contains(where: { Character($0).isNewline || $0 == "\"" || $0 == "\\" })
+            || "{}[],:#'".unicodeScalars.contains(first)
+            || scalars.starts(with: "//".unicodeScalars) || scalars.starts(with: "/*".unicodeScalars)
             || HJSONParser.literal(leadingToken(s)) != nil
         return needs ? JSONWriter.write(.string(s), indent: nil) : s
     }
@@ -221,7 +226,7 @@ enum HJSONWriter {
     }
 
     static func quoteKeyIfNeeded(_ k: String) -> String {
-        let needs = k.isEmpty || k.contains(where: { $0.isWhitespace || ",:[]{}\"'#/".contains($0) })
+        let needs = k.isEmpty || k.unicodeScalars.contains(where: { $0.properties.isWhitespace || Character($0).isNewline || ",:[]{}\"'#/".unicodeScalars.contains($0) })
         return needs ? JSONWriter.write(.string(k), indent: nil) : k
     }
 }
