@@ -209,8 +209,9 @@ enum HJSONWriter {
     }
 
     /// The part of a quoteless value the parser tries as `true`, `false`, `null` or a number: up
-    /// to a blank, a punctuator, `#`, `//` or `/*` (or further than the parser would stop, never
-    /// short of it). "31/*" must be quoted: unquoted it reads back as 31 and an open comment.
+    /// to a blank, a punctuator, `#`, `//` or `/*`. It may end sooner than the parser's (at any
+    /// Unicode blank), which only quotes more, never later, which could miss a literal.
+    /// "31/*" must be quoted: unquoted it reads back as 31 and an open comment.
     static func leadingToken(_ s: String) -> String {
         var token = String.UnicodeScalarView()
         var scalars = s.unicodeScalars.makeIterator()
@@ -226,7 +227,7 @@ enum HJSONWriter {
     }
 
     static func quoteKeyIfNeeded(_ k: String) -> String {
-        let needs = k.isEmpty || k.unicodeScalars.contains(where: { $0.properties.isWhitespace || Character($0).isNewline || ",:[]{}\"'#/".unicodeScalars.contains($0) })
+        let needs = k.isEmpty || k.unicodeScalars.contains(where: { $0.properties.isWhitespace || ",:[]{}\"'#/".unicodeScalars.contains($0) })
         return needs ? JSONWriter.write(.string(k), indent: nil) : k
     }
 }
