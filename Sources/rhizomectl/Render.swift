@@ -65,7 +65,7 @@ enum Render {
             return tree(obj)
         case "getcounters":
             var t = Table(header: ["Layer", "Counter", "Value"])
-            for layer in ["router", "sessions", "ipv6", "links"] {
+            for layer in ["router", "sessions", "ipv6", "links", "remoteRequests"] {
                 for e in obj[layer]?.objectValue?.entries ?? [] { t.rows.append([layer, e.key, Format.scalar(e.value)]) }
             }
             return t.render()

@@ -65,7 +65,7 @@ enum Render05 {
             return ping(obj)
         case "getcounters":
             var t = GoTable(header: ["Layer", "Counter", "Value"])
-            for layer in ["router", "sessions", "ipv6", "links"] {
+            for layer in ["router", "sessions", "ipv6", "links", "remoteRequests"] {
                 for e in obj[layer]?.objectValue?.entries ?? [] { t.append([layer, e.key, Format.scalar(e.value)]) }
             }
             return t.render()

@@ -107,14 +107,14 @@ import RhizomeTestSupport
 
     @Test func pingAndCountersIn05Form() throws {
         let ping = #"{"key": "26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484", "address": "202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d", "rtt_ms": 0.734, "path": [3, 1]}"#
-        let counters = #"{"router": {"framesIn": 12, "dropped": 0}, "sessions": {"opened": 1}, "ipv6": {}, "links": {"open": 2}}"#
+        let counters = #"{"router": {"framesIn": 12, "dropped": 0}, "sessions": {"opened": 1}, "ipv6": {}, "links": {"open": 2}, "remoteRequests": {"answered": 4, "refusedPerKey": 1}}"#
         let server = try FakeAdminServer(replies: ["ping": Self.envelope(ping), "getcounters": Self.envelope(counters), "getself": Self.envelope(Self.selfV05)])
         defer { server.stop() }
         let r = try run(server, ["ping", "202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d"])
         #expect(r.status == 0)
         #expect(r.stdout == "202:c8f1:d8a8:d1a1:b48f:6508:1ac2:811d (key 26e1c4eae5cbc96e135efca7afdc43ef6692e69f5c83305210d8a124f54f0484): reachable, path [3 1] from the root, rtt 0.734 ms\n")
         let c = try run(server, ["getCounters"])
-        #expect(c.stdout == " Layer  \tCounter \tValue \nrouter  \tframesIn\t12   \t\nrouter  \tdropped \t0    \t\nsessions\topened  \t1    \t\nlinks   \topen    \t2    \t\n")
+        #expect(c.stdout == "    Layer     \t   Counter   \tValue \nrouter        \tframesIn     \t12   \t\nrouter        \tdropped      \t0    \t\nsessions      \topened       \t1    \t\nlinks         \topen         \t2    \t\nremoteRequests\tanswered     \t4    \t\nremoteRequests\trefusedPerKey\t1    \t\n")
     }
 
     @Test func helpNamesBothProtocolsCommandsWithoutConnecting() throws {

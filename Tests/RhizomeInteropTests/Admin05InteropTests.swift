@@ -120,6 +120,29 @@ struct Admin05InteropTests {
         }
     }
 
+    /// yggdrasil 0.5.12 asks rhizome what a crawler asks of every node (NodeInfo, getSelf,
+    /// getPeers, getTree): each is answered within rhizome's budget for remote requests, and
+    /// rhizome's getCounters counts the answers (the budget's limits are unit-tested in
+    /// ProtoAnswerBudgetTests).
+    @Test func remoteRequestsFrom0512AreAnsweredAndCounted() throws {
+        let t = try Self.topology(a: .yggdrasil, b: .rhizome)
+        defer { t.lab.shutdown() }
+        let (ygg, rz) = (t.a, t.b)
+        for command in ["getNodeInfo", "debug_remoteGetSelf", "debug_remoteGetPeers", "debug_remoteGetTree"] {
+            var answer: [String: Any] = [:]
+            // The first request may wait for the session; give it three tries.
+            for _ in 0..<3 where answer.isEmpty {
+                answer = (try? ygg.ctl([command, "key=\(rz.publicKey)"])) ?? [:]
+                if (answer["status"] as? String) == "error" { answer = [:] }
+            }
+            #expect(!answer.isEmpty, "\(command) from 0.5.12 to rhizome: no answer\n\(rz.log)")
+        }
+        let counters = try rz.ctl(["getCounters"])["remoteRequests"] as? [String: Any] ?? [:]
+        let answered = counters["answered"] as? Int ?? -1
+        #expect(answered >= 4, "\(counters)")
+        #expect(counters["refusedPerKey"] as? Int == 0 && counters["refusedTotal"] as? Int == 0, "\(counters)")
+    }
+
     /// removePeer takes a live link down and addPeer brings it back; 0.5.12's error texts and
     /// its acceptance of an unknown scheme (reported later in getPeers).
     @Test func addAndRemovePeerChangeLiveLinks() throws {

@@ -7,7 +7,7 @@ import Testing
 /// Issue 13: admin requests are answered at a bounded rate; the rest wait in arrival order.
 @Suite struct AdminBudgetTests {
     @Test func tokenBucketRefillsAtItsRateUpToItsBurst() {
-        var b = AdminRequestBudget(rate: 10, burst: 3)
+        var b = TokenBucket(rate: 10, burst: 3)
         func takes(_ n: Int, at now: Double) -> [Bool] { (0..<n).map { _ in b.take(now: now) } }
         #expect(takes(5, at: 0) == [true, true, true, false, false])
         let wait = b.wait(now: 0)
@@ -25,7 +25,7 @@ import Testing
     @Test func requestsBeyondTheBudgetWaitTheirTurn() throws {
         let loop = EmbeddedEventLoop()
         let server = AdminServer(eventLoop: loop, log: Logger(label: "admin-budget"),
-                                 budget: AdminRequestBudget(rate: 10, burst: 3))
+                                 budget: TokenBucket(rate: 10, burst: 3))
         var now = 0.0
         server.clock = { now }
         var channels: [EmbeddedChannel] = []
@@ -71,7 +71,7 @@ import Testing
     @Test func hangUpsWhileWaitingDoNotGrowTheQueue() throws {
         let loop = EmbeddedEventLoop()
         let server = AdminServer(eventLoop: loop, log: Logger(label: "admin-budget"),
-                                 budget: AdminRequestBudget(rate: 1, burst: 1))
+                                 budget: TokenBucket(rate: 1, burst: 1))
         server.clock = { 0 }
         var peak = 0
         for _ in 0..<300 {

@@ -44,6 +44,128 @@ import Glibc
     }
 }
 
+/// Answers to remote NodeInfo and debug requests come out of a budget per asking key and in all
+/// (`ProtoAnswerBudget`): a request of a few bytes must not buy up to 64 KiB of our uplink at
+/// whatever rate the asker likes.
+@Suite struct ProtoAnswerBudgetTests {
+    static let tableRequest = [ProtoHandler.typeProtocol, ProtoHandler.debug, ProtoHandler.debugTableRequest]
+    static let selfRequest = [ProtoHandler.typeProtocol, ProtoHandler.debug, ProtoHandler.debugSelfRequest]
+    static let nodeInfoRequest = [ProtoHandler.typeProtocol, ProtoHandler.nodeInfoRequest]
+
+    static func key(_ i: Int) -> PublicKey { PublicKey(w0: UInt64(i) &+ 1, w1: 7, w2: 8, w3: 9) }
+
+    /// A handler over a 65,536-key table whose answers are counted, at a clock the test moves.
+    final class Node {
+        let proto: ProtoHandler
+        var now = 100.0
+        var answers: [(PublicKey, UInt8)] = []
+        var selections = 0
+        init(version: ProtocolVersion = .v05, nodeInfo: String = "{}") {
+            var rng = SeededRandom(seed: 5)
+            let table = (0..<65_536).map { _ in PublicKey(w0: rng.nextWord(), w1: rng.nextWord(), w2: rng.nextWord(), w3: rng.nextWord()) }
+            proto = ProtoHandler(eventLoop: EmbeddedEventLoop(), localKey: .zero, nodeInfo: nodeInfo,
+                                 maxPayload: IPv6Layer.maximumMTU(version))
+            proto.tableKeys = { [unowned self] limit in
+                self.selections += 1
+                return KeySelection.smallest(table, limit: limit) { $0 }
+            }
+            proto.peerKeys = { [ProtoAnswerBudgetTests.key(1000)] }
+            proto.sendToKey = { [unowned self] key, data in self.answers.append((key, data[1] == ProtoHandler.debug ? data[2] : data[1])) }
+            proto.clock = { [unowned self] in self.now }
+        }
+        func ask(_ request: [UInt8], from key: PublicKey, times: Int = 1) -> Int {
+            let before = answers.count
+            for _ in 0..<times { proto.handle(request, from: key) }
+            return answers.count - before
+        }
+    }
+
+    /// One key asking for small answers: its burst of 16, then 4 a second.
+    @Test func oneKeyGetsItsBurstThenItsRate() {
+        let n = Node()
+        let k = Self.key(1)
+        #expect(n.ask(Self.selfRequest, from: k, times: 100) == 16)
+        #expect(n.proto.answers.refusedPerKey == 84)
+        n.now += 1
+        #expect(n.ask(Self.nodeInfoRequest, from: k, times: 100) == 4)
+        // Another key is not held back by the first one's budget.
+        #expect(n.ask(Self.selfRequest, from: Self.key(2), times: 3) == 3)
+        // A quiet key is back to its full burst.
+        n.now += 10
+        #expect(n.ask(Self.selfRequest, from: k, times: 100) == 16)
+    }
+
+    /// Table answers from many keys: the total budget (1 MiB burst, 512 KiB a second, a table
+    /// answer charged its largest size) lets 16 through at once, then 8 a second, and refused
+    /// requests select nothing from the table.
+    @Test(arguments: ProtocolVersion.allCases)
+    func tableAnswersFromManyKeysAreBoundedInAll(_ version: ProtocolVersion) {
+        let n = Node(version: version)
+        var sent = 0
+        for i in 0..<1000 { sent += n.ask(Self.tableRequest, from: Self.key(i)) }
+        let burst = Int(ProtoAnswerBudget.totalBurstBytes) / n.proto.maxPayload
+        #expect(sent == burst)
+        #expect(n.selections == burst)
+        #expect(n.proto.answers.refusedTotal == 1000 - burst)
+        n.now += 1
+        sent = 0
+        for i in 1000..<2000 { sent += n.ask(Self.tableRequest, from: Self.key(i)) }
+        // What the burst left over, plus a second's worth.
+        let left = Int(ProtoAnswerBudget.totalBurstBytes) - burst * n.proto.maxPayload
+        #expect(sent == (left + Int(ProtoAnswerBudget.totalBytesPerSecond)) / n.proto.maxPayload)
+        #expect((8...10).contains(sent))
+        // Small answers are charged 1 KiB each: the total lets about 512 a second through.
+        n.now += 10
+        sent = 0
+        for i in 0..<5000 { sent += n.ask(Self.selfRequest, from: Self.key(i)) }
+        #expect(sent == 1024)
+    }
+
+    /// A large NodeInfo document is charged its size.
+    @Test func nodeInfoIsChargedItsSize() {
+        let big = "{\"x\":\"" + String(repeating: "a", count: 16_000) + "\"}"
+        let n = Node(nodeInfo: big)
+        var sent = 0
+        for i in 0..<1000 { sent += n.ask(Self.nodeInfoRequest, from: Self.key(i)) }
+        #expect(sent == Int(ProtoAnswerBudget.totalBurstBytes) / (2 + big.utf8.count))
+    }
+
+    /// Ever new keys at the total budget's rate: the remembered keys stay within the cap (keys
+    /// whose bucket has refilled are forgotten), and a key that used its burst is still refused
+    /// a moment later, however many keys came in between.
+    @Test func rememberedKeysStayCappedAndBusyKeysAreKept() {
+        var b = ProtoAnswerBudget()
+        var now = 0.0
+        let busy = Self.key(1_000_000)
+        var most = 0
+        for i in 0..<20_000 {
+            now += 1.0 / 512
+            _ = b.allow(Self.key(i), bytes: 0, now: now)
+            most = max(most, b.trackedKeys)
+            if i == 10_000 { while b.allow(busy, bytes: 0, now: now) {} }
+            if i == 10_050 { let again = b.allow(busy, bytes: 0, now: now); #expect(!again) }
+        }
+        #expect(most == ProtoAnswerBudget.defaultMaxKeys)  // reached, never passed
+        #expect(b.answered >= 20_000)
+    }
+
+    /// When no remembered key has refilled, the one added first is forgotten.
+    @Test func atTheCapWithEveryKeyBusyTheOldestGoes() {
+        var b = ProtoAnswerBudget(maxKeys: 8)
+        for i in 0..<8 { while b.allow(Self.key(i), bytes: 0, now: 0) {} }
+        #expect(b.trackedKeys == 8)
+        let newcomer = b.allow(Self.key(8), bytes: 0, now: 0.01)
+        #expect(newcomer)
+        #expect(b.trackedKeys == 8)
+        // Key 0 was forgotten: it gets a fresh burst (and key 1 goes to make room for it); key 2
+        // is still remembered, and spent.
+        let forgotten = b.allow(Self.key(0), bytes: 0, now: 0.02)
+        let spent = b.allow(Self.key(2), bytes: 0, now: 0.02)
+        #expect(forgotten)
+        #expect(!spent)
+    }
+}
+
 /// A peer that stops reading (issue 13): protocol frames stop queueing past one more high mark,
 /// and the link closes after 30 s without the peer taking anything.
 @Suite(.live, .serialized) struct LinkStallTests {

@@ -117,6 +117,12 @@ extension Daemon {
             ("router", router),
             ("sessions", counterObject(runtime.sessions.counters)),
             ("ipv6", counterObject(runtime.ipv6.counters)),
+            // Remote NodeInfo and debug requests: answered, or not for the asker's or the total budget.
+            ("remoteRequests", .object(JSONObject([
+                ("answered", .int(runtime.proto?.answers.answered ?? 0)),
+                ("refusedPerKey", .int(runtime.proto?.answers.refusedPerKey ?? 0)),
+                ("refusedTotal", .int(runtime.proto?.answers.refusedTotal ?? 0)),
+            ]))),
             ("links", .object(JSONObject([
                 ("open", .int(links.allLinks.count)),
                 ("droppedTrafficSendBufferFull", .int(links.allLinks.reduce(UInt64(0)) { $0 &+ ($1.handler?.droppedTraffic ?? 0) })),

@@ -82,8 +82,18 @@ final class AdminServer {
         }
     }
 
-    /// Requests answered a second; beyond it they wait in arrival order (`AdminRequestBudget`).
-    private var budget: AdminRequestBudget
+    /// How many admin requests the node answers a second, in all connections together.
+    ///
+    /// The admin server runs on the event loop that moves packets, so every answer is time the
+    /// data path does not get. An operator's tools make a handful of requests a second; a runaway
+    /// script (or 200 clients in a loop, `Benchmarks/hostile --scenario admin`) can make
+    /// thousands. Requests beyond the budget are not refused: they wait, in the order they
+    /// arrived, for the next token, so a client sees a slower answer, never an error, and the
+    /// admin CPU stays bounded. 200 a second: at the ~200 µs an answer costs with its
+    /// connection, about 4% of a core; a burst as large as a second's worth, so scripts that ask
+    /// several things at once never wait.
+    static func requestBudget() -> TokenBucket { TokenBucket(rate: 200, burst: 200) }
+    private var budget: TokenBucket
     /// Requests waiting for a token: at most one live one per open connection (a connection sends
     /// its next request only after its answer), so at most `maxConnections` live. Those of
     /// connections that closed are skipped when reached, and purged as soon as more than
@@ -147,7 +157,7 @@ final class AdminServer {
     /// The address the server listens on (tcp: with the port the system chose for port 0).
     var localAddress: SocketAddress? { channel?.localAddress }
 
-    init(eventLoop: EventLoop, log: Logger, budget: AdminRequestBudget = AdminRequestBudget()) {
+    init(eventLoop: EventLoop, log: Logger, budget: TokenBucket = AdminServer.requestBudget()) {
         self.eventLoop = eventLoop
         self.log = log
         self.budget = budget

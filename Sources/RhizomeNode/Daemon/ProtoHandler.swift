@@ -6,7 +6,7 @@ import RhizomeNodeCore
 
 /// Yggdrasil's in-band protocol messages (session payloads starting 0x02): NodeInfo and the
 /// remote debug requests (getSelf, getPeers, and getDHT in 0.4 / getTree in 0.5 — the same type
-/// bytes), answered for anyone, and asked on behalf of
+/// bytes), answered for anyone within a budget (`ProtoAnswerBudget`), and asked on behalf of
 /// the admin API with a 6 s wait. At most one request per (kind, key) is outstanding; a newer one
 /// replaces it, as in 0.4.7.
 final class ProtoHandler {
@@ -38,6 +38,10 @@ final class ProtoHandler {
     /// The table's keys: at most the given count, the smallest in key-byte order.
     var tableKeys: (Int) -> [PublicKey] = { _ in [] }
     let localKey: PublicKey
+    /// What answers to remote requests may cost, per asking key and in all.
+    private(set) var answers = ProtoAnswerBudget()
+    /// Monotonic seconds; tests may replace it.
+    var clock: () -> Double = { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
     private var pending: [Pending: EventLoopPromise<[UInt8]>] = [:]
 
     struct Pending: Hashable { var kind: Kind; var key: PublicKey }
@@ -49,11 +53,13 @@ final class ProtoHandler {
         self.nodeInfo = Array(nodeInfo.utf8)
     }
 
-    /// A payload whose first byte is 0x02 arrived from `from`.
+    /// A payload whose first byte is 0x02 arrived from `from`. Requests are answered within
+    /// `answers` (`ProtoAnswerBudget`), charged before the answer is built; the rest go unanswered.
     func handle(_ data: [UInt8], from: PublicKey) {
         guard data.count >= 2, data[0] == Self.typeProtocol else { return }
         switch data[1] {
         case Self.nodeInfoRequest:
+            guard answers.allow(from, bytes: 2 + nodeInfo.count, now: clock()) else { return }
             sendToKey(from, [Self.typeProtocol, Self.nodeInfoResponse] + nodeInfo)
         case Self.nodeInfoResponse:
             complete(.nodeInfo, from, Array(data[2...]))
@@ -61,12 +67,17 @@ final class ProtoHandler {
             let body = Array(data[3...])
             switch data[2] {
             case Self.debugSelfRequest:
+                guard answers.allow(from, bytes: 0, now: clock()) else { return }
                 let json = JSONWriter.write(selfDocument(), indent: nil)
                 sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugSelfResponse] + Array(json.utf8))
             case Self.debugPeersRequest:
-                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugPeersResponse] + packKeys(peerKeys()))
+                let keys = peerKeys()
+                guard answers.allow(from, bytes: min(maxPayload, 3 + 32 * keys.count), now: clock()) else { return }
+                sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugPeersResponse] + packKeys(keys))
             case Self.debugTableRequest:
-                // Only as many keys as one answer carries are selected (the table can hold 65,536).
+                // Charged at its largest: selecting the keys is the work being budgeted. Only as
+                // many keys as one answer carries are selected (the table can hold 65,536).
+                guard answers.allow(from, bytes: maxPayload, now: clock()) else { return }
                 sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugTableResponse] + packKeys(tableKeys(maxKeysPerAnswer)))
             case Self.debugSelfResponse: complete(.debugSelf, from, body)
             case Self.debugPeersResponse: complete(.debugPeers, from, body)
