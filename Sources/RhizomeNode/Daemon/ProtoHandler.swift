@@ -64,7 +64,6 @@ final class ProtoHandler {
         case Self.nodeInfoResponse:
             complete(.nodeInfo, from, Array(data[2...]))
         case Self.debug where data.count >= 3:
-            let body = Array(data[3...])
             switch data[2] {
             case Self.debugSelfRequest:
                 guard answers.allow(from, bytes: 0, now: clock()) else { return }
@@ -79,9 +78,9 @@ final class ProtoHandler {
                 // many keys as one answer carries are selected (the table can hold 65,536).
                 guard answers.allow(from, bytes: maxPayload, now: clock()) else { return }
                 sendToKey(from, [Self.typeProtocol, Self.debug, Self.debugTableResponse] + packKeys(tableKeys(maxKeysPerAnswer)))
-            case Self.debugSelfResponse: complete(.debugSelf, from, body)
-            case Self.debugPeersResponse: complete(.debugPeers, from, body)
-            case Self.debugTableResponse: complete(.debugTable, from, body)
+            case Self.debugSelfResponse: complete(.debugSelf, from, Array(data[3...]))
+            case Self.debugPeersResponse: complete(.debugPeers, from, Array(data[3...]))
+            case Self.debugTableResponse: complete(.debugTable, from, Array(data[3...]))
             default: break
             }
         default:
